@@ -1,0 +1,331 @@
+/* galgate sync, status, reset */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "connector.h"
+#include "gal.h"
+#include "journal.h"
+#include "run.h"
+#include "schedule.h"
+#include "state.h"
+
+static void
+cycle_init(struct gw_cycle *cy, struct run *r)
+{
+	memset(cy, 0, sizeof(*cy));
+	cy->conf = r->conf;
+	cy->gal = r->gal;
+	cy->state = r->state;
+	cy->ev = &r->ev;
+	cy->out = stdout;
+}
+
+int
+cmd_sync(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "allow-deletes", required_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct journal_stats js;
+	struct gw_connector con;
+	struct gw_cycle cy;
+	struct gw_err err, one;
+	const char *errstr;
+	struct run r;
+	long allow = 0;
+	int ch, i, dry = 0, rc = GW_EXIT_OK;
+
+	while ((ch = getopt_long(argc, argv, "na:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'n':
+			dry = 1;
+			break;
+		case 'a':
+			allow = (long)gw_strtonum(optarg, 1, 100000000, &errstr);
+			if (errstr != NULL) {
+				fprintf(stderr, "galgate: --allow-deletes %s: "
+				    "%s\n", optarg, errstr);
+				return GW_EXIT_USAGE;
+			}
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (optind >= argc)
+		goto usage;
+	gw_err_init(&err);
+	if (run_open(cli, &r, RUN_GAL, &err) == -1)
+		return run_fail(&err);
+	for (i = optind; i < argc; i++)
+		if (conf_connector(r.conf, argv[i]) == NULL) {
+			fprintf(stderr, "galgate: no [connector %s] in %s\n",
+			    argv[i], r.conf->path);
+			run_close(&r);
+			return GW_EXIT_USAGE;
+		}
+	if (journal_poll(r.conf, r.gal, r.state, &r.ev, &js, &err) == -1) {
+		run_close(&r);
+		return run_fail(&err);
+	}
+	for (i = optind; i < argc; i++) {
+		gw_err_init(&one);
+		cycle_init(&cy, &r);
+		cy.dry_run = dry;
+		cy.allow_deletes = allow;
+		if (connector_configure(&con, r.conf, argv[i], &one) == -1 ||
+		    connector_cycle(&con, &cy, &one) == -1) {
+			fprintf(stderr, "galgate: %s\n", one.msg);
+			/* the first failure decides the exit status */
+			if (rc == GW_EXIT_OK)
+				rc = one.exit != 0 ? one.exit : GW_EXIT_RUNTIME;
+		} else if (!dry)
+			printf("%s: %zu added, %zu modified, %zu deleted, %zu "
+			    "skipped, %zu errors\n", argv[i], cy.counts.adds,
+			    cy.counts.modifies, cy.counts.deletes,
+			    cy.counts.skipped, cy.counts.errors);
+		connector_release(&con);
+		/* what this cycle wrote is journaled before the next one */
+		if (i + 1 < argc && !dry &&
+		    journal_poll(r.conf, r.gal, r.state, &r.ev, &js,
+		    &one) == -1) {
+			fprintf(stderr, "galgate: %s\n", one.msg);
+			rc = GW_EXIT_RUNTIME;
+			break;
+		}
+	}
+	run_close(&r);
+	return rc;
+usage:
+	fprintf(stderr, "usage: galgate sync [--dry-run] [--allow-deletes N] "
+	    "NAME...\n");
+	return GW_EXIT_USAGE;
+}
+
+struct wm_ctx {
+	struct gw_buf	*out;
+	int		 json;
+	int		 first;
+};
+
+static int
+wm_cb(void *arg, const struct gw_value *k, const struct gw_value *v)
+{
+	struct wm_ctx *c = arg;
+	const char *name = memchr(k->ptr, '\0', k->len);
+	char *key;
+	size_t i;
+	int printable = 1;
+
+	if (name == NULL)
+		return 0;
+	name++;
+	key = gw_strndup(name, k->len - (size_t)(name - k->ptr));
+	for (i = 0; i < v->len; i++)
+		if ((unsigned char)v->ptr[i] < 0x20 ||
+		    (unsigned char)v->ptr[i] > 0x7e)
+			printable = 0;
+	if (c->json) {
+		gw_buf_printf(c->out, "%s", c->first ? "" : ",");
+		gw_json_string(c->out, key);
+		gw_buf_addch(c->out, ':');
+	} else
+		gw_buf_printf(c->out, "    %s = ", key);
+	if (v->len == 8 && !printable)
+		gw_buf_printf(c->out, "%" PRIu64,
+		    gw_be64_get((const unsigned char *)v->ptr));
+	else if (printable) {
+		char *s = gw_strndup(v->ptr, v->len);
+
+		if (c->json)
+			gw_json_string(c->out, s);
+		else
+			gw_buf_addstr(c->out, s);
+		free(s);
+	} else
+		gw_buf_printf(c->out, c->json ? "\"(%zu bytes)\"" :
+		    "(%zu bytes)", v->len);
+	if (!c->json)
+		gw_buf_addch(c->out, '\n');
+	c->first = 0;
+	free(key);
+	return 0;
+}
+
+int
+cmd_status(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct gw_cycle_status cs;
+	struct gw_txn *txn = NULL;
+	struct gw_buf out;
+	struct gw_err err;
+	struct run r;
+	struct wm_ctx wc;
+	struct gw_schedule sched;
+	const struct conf_entry *e;
+	char t1[32], t2[32];
+	uint64_t head, floor;
+	size_t i, k;
+	int ch, json = 0, rc = GW_EXIT_RUNTIME, n = 0, has;
+	const char *errstr;
+	time_t next;
+
+	while ((ch = getopt_long(argc, argv, "j", opts, NULL)) != -1) {
+		if (ch != 'j') {
+			fprintf(stderr, "usage: galgate status [--json]\n");
+			return GW_EXIT_USAGE;
+		}
+		json = 1;
+	}
+	gw_err_init(&err);
+	gw_buf_init(&out, 0);
+	if (run_open(cli, &r, RUN_STATE, &err) == -1)
+		return run_fail(&err);
+	if (state_begin(r.state, 0, &txn, &err) == -1 ||
+	    journal_head(txn, &head, &floor, &err) == -1)
+		goto done;
+	if (json)
+		gw_buf_printf(&out, "{\"journal\":{\"head\":%" PRIu64
+		    ",\"floor\":%" PRIu64 "},\"connectors\":[", head, floor);
+	else
+		gw_buf_printf(&out, "journal: head USN %" PRIu64 ", oldest "
+		    "kept after %" PRIu64 "\n", head, floor);
+	for (i = 0; i < r.conf->nsec; i++) {
+		const struct conf_section *s = &r.conf->sec[i];
+		char prefix[300];
+		size_t plen;
+
+		if (s->kind != CONF_SEC_CONNECTOR)
+			continue;
+		if ((has = connector_status_get(txn, s->name, &cs, &err)) == -1)
+			goto done;
+		memset(&sched, 0, sizeof(sched));
+		k = 0;
+		while ((e = conf_next(s, "schedule", &k)) != NULL)
+			(void)gw_schedule_parse(e->value, &sched, &errstr);
+		next = sched.n > 0 ? gw_schedule_next(&sched,
+		    has ? (time_t)cs.start : 0, time(NULL)) : 0;
+		gw_time_format((time_t)cs.end, t1, sizeof(t1));
+		gw_time_format(next, t2, sizeof(t2));
+		if (json) {
+			gw_buf_printf(&out, "%s{\"name\":", n++ ? "," : "");
+			gw_json_string(&out, s->name);
+			gw_buf_printf(&out, ",\"type\":\"%s\",\"last_run\":",
+			    conf_get(s, "type", ""));
+			if (has)
+				gw_buf_printf(&out, "\"%s\"", t1);
+			else
+				gw_buf_addstr(&out, "null");
+			gw_buf_printf(&out, ",\"result\":");
+			gw_json_string(&out, has ? cs.msg : "never run");
+			gw_buf_printf(&out, ",\"exit\":%d,\"duration\":%lld,"
+			    "\"adds\":%zu,\"modifies\":%zu,\"deletes\":%zu,"
+			    "\"skipped\":%zu,\"errors\":%zu,\"next_run\":",
+			    cs.exit, cs.end - cs.start, cs.counts.adds,
+			    cs.counts.modifies, cs.counts.deletes,
+			    cs.counts.skipped, cs.counts.errors);
+			if (next != 0)
+				gw_buf_printf(&out, "\"%s\"", t2);
+			else
+				gw_buf_addstr(&out, "null");
+			gw_buf_addstr(&out, ",\"watermarks\":{");
+		} else {
+			gw_buf_printf(&out, "connector %s (%s)\n", s->name,
+			    conf_get(s, "type", "?"));
+			if (has)
+				gw_buf_printf(&out, "  last run %s, %s (exit %d)"
+				    "\n  %zu added, %zu modified, %zu deleted, "
+				    "%zu skipped, %zu errors\n", t1, cs.msg,
+				    cs.exit, cs.counts.adds, cs.counts.modifies,
+				    cs.counts.deletes, cs.counts.skipped,
+				    cs.counts.errors);
+			else
+				gw_buf_addstr(&out, "  never run\n");
+			if (next != 0)
+				gw_buf_printf(&out, "  next run %s\n", t2);
+			gw_buf_addstr(&out, "  watermarks:\n");
+		}
+		plen = (size_t)snprintf(prefix, sizeof(prefix), "%s", s->name) + 1;
+		wc.out = &out;
+		wc.json = json;
+		wc.first = 1;
+		if (state_iter_prefix(txn, GW_DB_WMARK, prefix, plen, wm_cb,
+		    &wc, &err) == -1)
+			goto done;
+		if (json)
+			gw_buf_addstr(&out, "}}");
+	}
+	if (json)
+		gw_buf_addstr(&out, "]}\n");
+	fputs(out.buf, stdout);
+	rc = GW_EXIT_OK;
+done:
+	state_abort(txn);
+	gw_buf_release(&out);
+	run_close(&r);
+	return rc == GW_EXIT_OK ? rc : run_fail(&err);
+}
+
+int
+cmd_reset(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "import-all", no_argument, NULL, 'i' },
+		{ "export-all", no_argument, NULL, 'e' },
+		{ "requestor", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct gw_reset rs = { 0, 0, NULL };
+	struct gw_connector con;
+	struct gw_cycle cy;
+	struct gw_err err;
+	struct run r;
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "ier:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'i':
+			rs.import_all = 1;
+			break;
+		case 'e':
+			rs.export_all = 1;
+			break;
+		case 'r':
+			rs.requestor = optarg;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (optind != argc - 1 || (!rs.import_all && !rs.export_all))
+		goto usage;
+	gw_err_init(&err);
+	if (run_open(cli, &r, RUN_STATE, &err) == -1)
+		return run_fail(&err);
+	cycle_init(&cy, &r);
+	rc = connector_configure(&con, r.conf, argv[optind], &err);
+	if (rc == 0) {
+		rc = connector_reset(&con, &cy, &rs, &err);
+		connector_release(&con);
+	}
+	run_close(&r);
+	if (rc == -1)
+		return run_fail(&err);
+	printf("%s: reset done; the next cycle resends\n", argv[optind]);
+	return GW_EXIT_OK;
+usage:
+	fprintf(stderr, "usage: galgate reset NAME --import-all|--export-all "
+	    "[--requestor PEER]\n");
+	return GW_EXIT_USAGE;
+}

@@ -1,0 +1,836 @@
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "conf.h"
+#include "connector.h"
+#include "dn.h"
+#include "schedule.h"
+#include "util.h"
+
+#define CONF_MAX_LINE	4096
+#define CONF_MAX_SIZE	(1024 * 1024)
+
+static const struct conf_key gal_keys[] = {
+	{ "uri", CONF_URI, CONF_MULTI, 0, 0, NULL,
+	    "LDAP server URI; repeat for failover (default: the embedded slapd)" },
+	{ "bind_dn", CONF_LDAPDN, 0, 0, 0, NULL,
+	    "simple bind DN (absent: SASL EXTERNAL over ldapi)" },
+	{ "bind_password_file", CONF_SECRET_FILE, 0, 0, 0, NULL,
+	    "file holding the bind password (owner-only)" },
+	{ "suffix", CONF_LDAPDN, CONF_REQUIRED, 0, 0, NULL,
+	    "LDAP suffix the Exchange DNs are mapped below" },
+	{ "organization", CONF_STRING, CONF_REQUIRED, 0, 0, NULL,
+	    "Exchange organization (o=)" },
+	{ "site", CONF_STRING, CONF_REQUIRED, 0, 0, NULL,
+	    "Exchange site (ou=)" },
+	{ "state_dir", CONF_PATH, 0, 0, 0, NULL,
+	    "directory for LMDB state, events, locks (default /var/lib/galgate)" },
+	{ "tombstone_lifetime", CONF_DURATION, 0, 0, 0, NULL,
+	    "how long journal records and deletion tombstones are kept (default 60d)" },
+	{ NULL, 0, 0, 0, 0, NULL, NULL }
+};
+
+/* keys every connector section has, whatever its type */
+static const struct conf_key common_keys[] = {
+	{ "type", CONF_STRING, CONF_REQUIRED, 0, 0, NULL,
+	    "connector type" },
+	{ "schedule", CONF_SCHEDULE, CONF_MULTI, 0, 0, NULL,
+	    "when the daemon runs a cycle" },
+	{ NULL, 0, 0, 0, 0, NULL, NULL }
+};
+
+static const struct conf_key requestor_common_keys[] = {
+	{ "connector", CONF_STRING, CONF_REQUIRED, 0, 0, NULL,
+	    "the connector section this peer belongs to" },
+	{ NULL, 0, 0, 0, 0, NULL, NULL }
+};
+
+struct loader {
+	const char	*path;
+	FILE		*errs;
+	int		 errors;
+};
+
+static void
+problem(struct loader *ld, int line, const char *fmt, ...)
+    __attribute__((__format__(printf, 3, 4)));
+
+static void
+problem(struct loader *ld, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	ld->errors++;
+	if (ld->errs == NULL)
+		return;
+	fprintf(ld->errs, "%s:%d: ", ld->path, line);
+	va_start(ap, fmt);
+	vfprintf(ld->errs, fmt, ap);
+	va_end(ap);
+	fputc('\n', ld->errs);
+}
+
+const char *
+conf_default_path(void)
+{
+	const char *p = getenv("GALGATE_CONF");
+
+	return p != NULL && *p != '\0' ? p : "/etc/galgate/galgate.conf";
+}
+
+static void
+section_free(struct conf_section *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		free(s->ent[i].key);
+		free(s->ent[i].value);
+	}
+	free(s->ent);
+	free(s->name);
+}
+
+void
+conf_free(struct gw_conf *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->nsec; i++)
+		section_free(&c->sec[i]);
+	free(c->sec);
+	free(c->uris);
+	free(c->path);
+	free(c);
+}
+
+const struct conf_entry *
+conf_next(const struct conf_section *s, const char *key, size_t *i)
+{
+	for (; *i < s->n; (*i)++)
+		if (gw_strcaseeq(s->ent[*i].key, key))
+			return &s->ent[(*i)++];
+	return NULL;
+}
+
+const struct conf_entry *
+conf_entry(const struct conf_section *s, const char *key)
+{
+	size_t i = 0;
+
+	return s == NULL ? NULL : conf_next(s, key, &i);
+}
+
+const char *
+conf_get(const struct conf_section *s, const char *key, const char *def)
+{
+	const struct conf_entry *e = conf_entry(s, key);
+
+	return e != NULL ? e->value : def;
+}
+
+const struct conf_section *
+conf_gal(const struct gw_conf *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nsec; i++)
+		if (c->sec[i].kind == CONF_SEC_GAL)
+			return &c->sec[i];
+	return NULL;
+}
+
+const struct conf_section *
+conf_connector(const struct gw_conf *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nsec; i++)
+		if (c->sec[i].kind == CONF_SEC_CONNECTOR &&
+		    strcmp(c->sec[i].name, name) == 0)
+			return &c->sec[i];
+	return NULL;
+}
+
+const struct conf_section *
+conf_next_requestor(const struct gw_conf *c, const struct conf_section *con,
+    const struct conf_section *prev)
+{
+	size_t i = prev == NULL ? 0 : (size_t)(prev - c->sec) + 1;
+
+	for (; i < c->nsec; i++)
+		if (c->sec[i].kind == CONF_SEC_REQUESTOR &&
+		    c->sec[i].parent == con)
+			return &c->sec[i];
+	return NULL;
+}
+
+char **
+conf_tokens(const char *s, size_t *n)
+{
+	char **v = NULL;
+	const char *p = s, *start;
+
+	*n = 0;
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '\0')
+			break;
+		start = p;
+		while (*p != '\0' && *p != ' ' && *p != '\t' && *p != ',')
+			p++;
+		v = gw_realloc(v, (*n + 1) * sizeof(*v));
+		v[(*n)++] = gw_strndup(start, (size_t)(p - start));
+	}
+	return v;
+}
+
+void
+conf_tokens_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void
+conf_split_types(const char *s, char **dn, char **types)
+{
+	const char *p = s + strlen(s);
+
+	/* the last " types=": an X.500 value holding it would be odd */
+	*types = NULL;
+	while (p > s) {
+		p--;
+		if ((*p == ' ' || *p == '\t') && gw_strncaseeq(p + 1, "types=", 6)) {
+			*types = gw_strdup(p + 7);
+			break;
+		}
+	}
+	if (*types != NULL) {
+		char *d = gw_strndup(s, (size_t)(p - s));
+
+		*dn = gw_strdup(gw_trim(d));
+		free(d);
+	} else
+		*dn = gw_strdup(s);
+}
+
+int
+conf_parse_threshold(const char *s, struct gw_threshold *t,
+    const char **errstr)
+{
+	size_t n, i;
+	char **tok = conf_tokens(s, &n);
+	int rc = 0;
+
+	t->pct = 0;
+	t->count = 0;
+	*errstr = NULL;
+	if (n == 0 || n > 2)
+		goto bad;
+	for (i = 0; i < n; i++) {
+		size_t len = strlen(tok[i]);
+
+		if (tok[i][len - 1] == '%') {
+			tok[i][len - 1] = '\0';
+			t->pct = (int)gw_strtonum(tok[i], 0, 100, errstr);
+		} else
+			t->count = (long)gw_strtonum(tok[i], 0, 100000000,
+			    errstr);
+		if (*errstr != NULL)
+			goto bad;
+	}
+	goto done;
+bad:
+	*errstr = "expected 'P%', 'N' or 'P%, N' (100% switches the limit off)";
+	rc = -1;
+done:
+	conf_tokens_free(tok, n);
+	return rc;
+}
+
+int
+gw_threshold_exceeded(const struct gw_threshold *t, size_t ndel,
+    size_t ntotal, long allow_deletes)
+{
+	double limit;
+
+	if (t->pct >= 100)
+		return 0;
+	limit = (double)ntotal * t->pct / 100.0;
+	if ((double)t->count > limit)
+		limit = (double)t->count;
+	if (allow_deletes > 0 && (double)allow_deletes > limit)
+		limit = (double)allow_deletes;
+	return (double)ndel > limit;
+}
+
+static int
+check_secret_file(const char *path, char *why, size_t len)
+{
+	struct stat st;
+
+	if (stat(path, &st) == -1) {
+		snprintf(why, len, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, len, "%s: not a regular file", path);
+		return -1;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		snprintf(why, len, "%s: readable by other users (mode %03o); "
+		    "chmod 600 it", path, (unsigned)(st.st_mode & 0777));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+enum_has(const char *set, const char *v)
+{
+	const char *p = set, *bar;
+	size_t len;
+
+	for (;;) {
+		bar = strchr(p, '|');
+		len = bar != NULL ? (size_t)(bar - p) : strlen(p);
+		if (strlen(v) == len && gw_strncaseeq(p, v, len))
+			return 1;
+		if (bar == NULL)
+			return 0;
+		p = bar + 1;
+	}
+}
+
+static void
+check_value(struct loader *ld, const struct conf_key *k,
+    const struct conf_entry *e)
+{
+	const char *v = e->value, *errstr = NULL;
+	struct gw_err err;
+	struct gw_dn dn;
+	struct gw_threshold th;
+	struct gw_schedule sched;
+	char why[512];
+	uint64_t sz;
+	int64_t dur;
+	int b;
+	size_t n, i;
+	char **tok, *dnpart, *types;
+
+	gw_err_init(&err);
+	gw_dn_init(&dn);
+	if (*v == '\0' && k->type != CONF_LDAPDN && k->type != CONF_STRING) {
+		problem(ld, e->line, "%s: empty value", e->key);
+		return;
+	}
+	switch (k->type) {
+	case CONF_STRING:
+	case CONF_PATH:
+		if (!gw_utf8_valid(v, strlen(v)))
+			problem(ld, e->line, "%s: not valid UTF-8", e->key);
+		break;
+	case CONF_INT:
+		(void)gw_strtonum(v, k->min, k->max, &errstr);
+		if (errstr != NULL)
+			problem(ld, e->line, "%s: '%s' is %s (expected an "
+			    "integer from %lld to %lld)", e->key, v, errstr,
+			    k->min, k->max);
+		break;
+	case CONF_BOOL:
+		if (gw_parse_bool(v, &b, &errstr) == -1)
+			problem(ld, e->line, "%s: '%s' is not yes or no",
+			    e->key, v);
+		break;
+	case CONF_SIZE:
+		if (gw_parse_size(v, &sz, &errstr) == -1)
+			problem(ld, e->line, "%s: '%s' is not a size (N, NK, "
+			    "NM)", e->key, v);
+		break;
+	case CONF_DURATION:
+		if (gw_parse_duration(v, &dur, &errstr) == -1)
+			problem(ld, e->line, "%s: '%s' is not a duration (Ns, "
+			    "Nm, Nh, Nd)", e->key, v);
+		break;
+	case CONF_ENUM:
+		if (!enum_has(k->enums, v))
+			problem(ld, e->line, "%s: '%s' is not one of %s",
+			    e->key, v, k->enums);
+		break;
+	case CONF_TOKENS:
+		tok = conf_tokens(v, &n);
+		for (i = 0; k->enums != NULL && i < n; i++)
+			if (!enum_has(k->enums, tok[i]))
+				problem(ld, e->line, "%s: '%s' is not one of %s",
+				    e->key, tok[i], k->enums);
+		conf_tokens_free(tok, n);
+		break;
+	case CONF_X500:
+		if (gw_dn_parse_x500(v, &dn, &err) == -1)
+			problem(ld, e->line, "%s: %s", e->key, err.msg);
+		break;
+	case CONF_X500_TYPES:
+		conf_split_types(v, &dnpart, &types);
+		if (gw_dn_parse_x500(dnpart, &dn, &err) == -1)
+			problem(ld, e->line, "%s: %s", e->key, err.msg);
+		if (types != NULL) {
+			tok = conf_tokens(types, &n);
+			if (n == 0)
+				problem(ld, e->line, "%s: empty types=", e->key);
+			for (i = 0; i < n; i++)
+				if (k->enums != NULL &&
+				    !enum_has(k->enums, tok[i]))
+					problem(ld, e->line, "%s: type '%s' is "
+					    "not one of %s", e->key, tok[i],
+					    k->enums);
+			conf_tokens_free(tok, n);
+		}
+		free(dnpart);
+		free(types);
+		break;
+	case CONF_LDAPDN:
+		if (gw_dn_parse_ldap(v, NULL, &dn, &err) == -1)
+			problem(ld, e->line, "%s: %s", e->key, err.msg);
+		break;
+	case CONF_URI:
+		if (strncmp(v, "ldap://", 7) != 0 &&
+		    strncmp(v, "ldaps://", 8) != 0 &&
+		    strncmp(v, "ldapi://", 8) != 0)
+			problem(ld, e->line, "%s: '%s' is not an ldap://, "
+			    "ldaps:// or ldapi:// URI", e->key, v);
+		break;
+	case CONF_SECRET_FILE:
+		if (check_secret_file(v, why, sizeof(why)) == -1)
+			problem(ld, e->line, "%s: %s", e->key, why);
+		break;
+	case CONF_ADDRESS:
+		if (strchr(v, '@') == NULL || strchr(v, ' ') != NULL ||
+		    v[0] == '@' || v[strlen(v) - 1] == '@')
+			problem(ld, e->line, "%s: '%s' is not an e-mail "
+			    "address", e->key, v);
+		break;
+	case CONF_THRESHOLD:
+		if (conf_parse_threshold(v, &th, &errstr) == -1)
+			problem(ld, e->line, "%s: '%s': %s", e->key, v, errstr);
+		break;
+	case CONF_SCHEDULE:
+		memset(&sched, 0, sizeof(sched));
+		if (gw_schedule_parse(v, &sched, &errstr) == -1)
+			problem(ld, e->line, "%s: '%s': %s", e->key, v, errstr);
+		break;
+	}
+	gw_dn_release(&dn);
+}
+
+static const struct conf_key *
+key_find(const struct conf_key *tab, const char *name)
+{
+	for (; tab != NULL && tab->name != NULL; tab++)
+		if (gw_strcaseeq(tab->name, name))
+			return tab;
+	return NULL;
+}
+
+/* Checks every entry of s against the tables (NULL-terminated list). */
+static void
+check_section(struct loader *ld, const struct conf_section *s,
+    const struct conf_key *const *tabs, const char *what)
+{
+	const struct conf_key *k;
+	size_t i, j, t;
+
+	for (i = 0; i < s->n; i++) {
+		const struct conf_entry *e = &s->ent[i];
+
+		k = NULL;
+		for (t = 0; tabs[t] != NULL && k == NULL; t++)
+			k = key_find(tabs[t], e->key);
+		if (k == NULL) {
+			problem(ld, e->line, "unknown key '%s' in %s", e->key,
+			    what);
+			continue;
+		}
+		if (!(k->flags & CONF_MULTI)) {
+			for (j = 0; j < i; j++)
+				if (gw_strcaseeq(s->ent[j].key, e->key))
+					break;
+			if (j < i) {
+				problem(ld, e->line, "'%s' given twice (first "
+				    "at line %d)", e->key, s->ent[j].line);
+				continue;
+			}
+		}
+		check_value(ld, k, e);
+	}
+	for (t = 0; tabs[t] != NULL; t++)
+		for (k = tabs[t]; k->name != NULL; k++)
+			if ((k->flags & CONF_REQUIRED) &&
+			    conf_entry(s, k->name) == NULL)
+				problem(ld, s->line, "%s lacks the required "
+				    "key '%s'", what, k->name);
+}
+
+static struct conf_section *
+add_section(struct gw_conf *c, enum conf_kind kind, const char *name, int line)
+{
+	struct conf_section *s;
+
+	c->sec = gw_realloc(c->sec, (c->nsec + 1) * sizeof(*c->sec));
+	s = &c->sec[c->nsec++];
+	memset(s, 0, sizeof(*s));
+	s->kind = kind;
+	s->name = name != NULL ? gw_strdup(name) : NULL;
+	s->line = line;
+	return s;
+}
+
+static void
+add_entry(struct conf_section *s, const char *key, const char *value, int line)
+{
+	s->ent = gw_realloc(s->ent, (s->n + 1) * sizeof(*s->ent));
+	s->ent[s->n].key = gw_strdup(key);
+	s->ent[s->n].value = gw_strdup(value);
+	s->ent[s->n].line = line;
+	s->n++;
+}
+
+/* Reads the file into sections; syntax problems are reported. */
+static int
+parse_file(struct loader *ld, struct gw_conf *c, FILE *fp)
+{
+	char line[CONF_MAX_LINE + 2], *p, *eq, *end;
+	struct conf_section *cur = NULL;
+	int lineno = 0, skip_long = 0;
+	size_t total = 0, len;
+
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		len = strlen(line);
+		total += len;
+		if (total > CONF_MAX_SIZE) {
+			problem(ld, lineno + 1, "file larger than %d bytes",
+			    CONF_MAX_SIZE);
+			return -1;
+		}
+		if (skip_long) {
+			skip_long = line[len - 1] != '\n';
+			continue;
+		}
+		lineno++;
+		if (len > CONF_MAX_LINE && line[len - 1] != '\n') {
+			problem(ld, lineno, "line longer than %d bytes",
+			    CONF_MAX_LINE);
+			skip_long = 1;
+			continue;
+		}
+		if (memchr(line, '\0', len) != NULL && strlen(line) != len) {
+			problem(ld, lineno, "NUL byte in line");
+			continue;
+		}
+		p = gw_trim(line);
+		if (*p == '\0' || *p == '#' || *p == ';')
+			continue;
+		if (!gw_utf8_valid(p, strlen(p))) {
+			problem(ld, lineno, "not valid UTF-8");
+			continue;
+		}
+		if (*p == '[') {
+			end = strchr(p, ']');
+			if (end == NULL || *gw_trim(end + 1) != '\0') {
+				problem(ld, lineno, "bad section header");
+				cur = NULL;
+				continue;
+			}
+			*end = '\0';
+			p = gw_trim(p + 1);
+			if (gw_strcaseeq(p, "gal")) {
+				if (conf_gal(c) != NULL) {
+					problem(ld, lineno, "[gal] given twice");
+					cur = NULL;
+					continue;
+				}
+				cur = add_section(c, CONF_SEC_GAL, NULL, lineno);
+				continue;
+			}
+			eq = p;
+			while (*eq != '\0' && *eq != ' ' && *eq != '\t')
+				eq++;
+			if (*eq == '\0') {
+				problem(ld, lineno, "section [%s] needs a name "
+				    "([connector NAME] or [requestor NAME])", p);
+				cur = NULL;
+				continue;
+			}
+			*eq++ = '\0';
+			eq = gw_trim(eq);
+			if (gw_strcaseeq(p, "connector")) {
+				if (conf_connector(c, eq) != NULL) {
+					problem(ld, lineno, "connector '%s' "
+					    "defined twice", eq);
+					cur = NULL;
+					continue;
+				}
+				if (strchr(eq, '/') != NULL ||
+				    strchr(eq, ' ') != NULL) {
+					problem(ld, lineno, "connector name "
+					    "'%s' may not hold '/' or spaces", eq);
+					cur = NULL;
+					continue;
+				}
+				cur = add_section(c, CONF_SEC_CONNECTOR, eq,
+				    lineno);
+			} else if (gw_strcaseeq(p, "requestor")) {
+				cur = add_section(c, CONF_SEC_REQUESTOR, eq,
+				    lineno);
+			} else {
+				problem(ld, lineno, "unknown section [%s %s]", p,
+				    eq);
+				cur = NULL;
+			}
+			continue;
+		}
+		eq = strchr(p, '=');
+		if (eq == NULL) {
+			problem(ld, lineno, "expected 'key = value'");
+			continue;
+		}
+		*eq = '\0';
+		if (cur == NULL) {
+			/* outside any section, or in a rejected one */
+			if (c->nsec == 0)
+				problem(ld, lineno, "key '%s' outside any "
+				    "section", gw_trim(p));
+			continue;
+		}
+		add_entry(cur, gw_trim(p), gw_trim(eq + 1), lineno);
+	}
+	if (ferror(fp)) {
+		problem(ld, lineno, "read error: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+struct container_ref {
+	const struct conf_section	*sec;
+	const struct conf_entry		*ent;
+	struct gw_dn			 dn;
+	int				 import;
+};
+
+static void
+check_overlap(struct loader *ld, struct gw_conf *c)
+{
+	struct container_ref *ref = NULL;
+	size_t nref = 0, i, j, k;
+	struct gw_err err;
+
+	for (i = 0; i < c->nsec; i++) {
+		const struct conf_section *s = &c->sec[i];
+		const struct conf_key *tabs[2];
+
+		if (s->ops == NULL)
+			continue;
+		tabs[0] = s->kind == CONF_SEC_CONNECTOR ? s->ops->keys :
+		    s->ops->peer_keys;
+		tabs[1] = NULL;
+		for (j = 0; j < s->n; j++) {
+			const struct conf_key *key = key_find(tabs[0],
+			    s->ent[j].key);
+			char *dnpart, *types;
+
+			if (key == NULL || !(key->flags & (CONF_IMPORT |
+			    CONF_EXPORT)))
+				continue;
+			gw_err_init(&err);
+			conf_split_types(s->ent[j].value, &dnpart, &types);
+			ref = gw_realloc(ref, (nref + 1) * sizeof(*ref));
+			ref[nref].sec = s;
+			ref[nref].ent = &s->ent[j];
+			ref[nref].import = (key->flags & CONF_IMPORT) != 0;
+			gw_dn_init(&ref[nref].dn);
+			if (gw_dn_parse_x500(dnpart, &ref[nref].dn, &err) == 0)
+				nref++;
+			free(dnpart);
+			free(types);
+		}
+	}
+	for (i = 0; i < nref; i++) {
+		const struct conf_section *ci, *cj;
+
+		if (!ref[i].import)
+			continue;
+		ci = ref[i].sec->kind == CONF_SEC_REQUESTOR ?
+		    ref[i].sec->parent : ref[i].sec;
+		for (j = 0; j < nref; j++) {
+			if (i == j)
+				continue;
+			cj = ref[j].sec->kind == CONF_SEC_REQUESTOR ?
+			    ref[j].sec->parent : ref[j].sec;
+			if (!ref[j].import && ci == cj &&
+			    gw_dn_within(&ref[i].dn, &ref[j].dn))
+				problem(ld, ref[i].ent->line, "import container "
+				    "%s lies inside export container %s (line "
+				    "%d): it would loop", ref[i].ent->value,
+				    ref[j].ent->value, ref[j].ent->line);
+			else if (ref[j].import && j > i &&
+			    (gw_dn_within(&ref[i].dn, &ref[j].dn) ||
+			    gw_dn_within(&ref[j].dn, &ref[i].dn)))
+				problem(ld, ref[j].ent->line, "import container "
+				    "%s overlaps import container %s (line %d)",
+				    ref[j].ent->value, ref[i].ent->value,
+				    ref[i].ent->line);
+		}
+	}
+	for (k = 0; k < nref; k++)
+		gw_dn_release(&ref[k].dn);
+	free(ref);
+}
+
+static void
+validate(struct loader *ld, struct gw_conf *c)
+{
+	const struct conf_key *tabs[3];
+	const struct gw_connector_ops *ops;
+	const struct conf_section *parent;
+	struct conf_section *s;
+	char what[300];
+	size_t i;
+
+	if (conf_gal(c) == NULL)
+		problem(ld, 1, "no [gal] section");
+	for (i = 0; i < c->nsec; i++) {
+		s = &c->sec[i];
+		switch (s->kind) {
+		case CONF_SEC_GAL:
+			tabs[0] = gal_keys;
+			tabs[1] = NULL;
+			check_section(ld, s, tabs, "[gal]");
+			break;
+		case CONF_SEC_CONNECTOR:
+			snprintf(what, sizeof(what), "[connector %s]", s->name);
+			ops = NULL;
+			if (conf_get(s, "type", NULL) != NULL) {
+				ops = connector_lookup(conf_get(s, "type", NULL));
+				if (ops == NULL)
+					problem(ld, conf_entry(s, "type")->line,
+					    "unknown connector type '%s' "
+					    "(known: %s)", conf_get(s, "type",
+					    NULL), connector_type_list());
+			}
+			s->ops = ops;
+			if (ops == NULL) {
+				/* only the common keys can be checked */
+				tabs[0] = common_keys;
+				tabs[1] = NULL;
+				if (conf_get(s, "type", NULL) == NULL)
+					problem(ld, s->line, "%s lacks the "
+					    "required key 'type'", what);
+				break;
+			}
+			tabs[0] = common_keys;
+			tabs[1] = ops->keys;
+			tabs[2] = NULL;
+			check_section(ld, s, tabs, what);
+			break;
+		case CONF_SEC_REQUESTOR:
+			snprintf(what, sizeof(what), "[requestor %s]", s->name);
+			parent = conf_get(s, "connector", NULL) == NULL ? NULL :
+			    conf_connector(c, conf_get(s, "connector", NULL));
+			if (conf_get(s, "connector", NULL) == NULL) {
+				problem(ld, s->line, "%s lacks the required "
+				    "key 'connector'", what);
+				break;
+			}
+			if (parent == NULL) {
+				problem(ld, conf_entry(s, "connector")->line,
+				    "no [connector %s] for this requestor",
+				    conf_get(s, "connector", NULL));
+				break;
+			}
+			if (parent->ops == NULL)
+				break;	/* its type was already reported */
+			if (parent->ops->peer_keys == NULL) {
+				problem(ld, s->line, "connector type '%s' has no "
+				    "requestors", parent->ops->type);
+				break;
+			}
+			s->parent = parent;
+			s->ops = parent->ops;
+			tabs[0] = requestor_common_keys;
+			tabs[1] = parent->ops->peer_keys;
+			tabs[2] = NULL;
+			check_section(ld, s, tabs, what);
+			break;
+		}
+	}
+	/* requestors are validated after every connector got its ops */
+	check_overlap(ld, c);
+}
+
+static void
+fill_gal(struct gw_conf *c)
+{
+	const struct conf_section *g = conf_gal(c);
+	const struct conf_entry *e;
+	const char *errstr;
+	size_t i = 0;
+
+	c->state_dir = (char *)conf_get(g, "state_dir", "/var/lib/galgate");
+	c->suffix = (char *)conf_get(g, "suffix", "");
+	c->organization = (char *)conf_get(g, "organization", "");
+	c->site = (char *)conf_get(g, "site", "");
+	c->bind_dn = (char *)conf_get(g, "bind_dn", NULL);
+	c->bind_password_file = (char *)conf_get(g, "bind_password_file", NULL);
+	c->tombstone_lifetime = 60 * 86400;
+	if (conf_get(g, "tombstone_lifetime", NULL) != NULL)
+		(void)gw_parse_duration(conf_get(g, "tombstone_lifetime", NULL),
+		    &c->tombstone_lifetime, &errstr);
+	while ((e = conf_next(g, "uri", &i)) != NULL) {
+		c->uris = gw_realloc(c->uris, (c->nuris + 1) * sizeof(char *));
+		c->uris[c->nuris++] = e->value;
+	}
+}
+
+struct gw_conf *
+conf_load(const char *path, FILE *errs, struct gw_err *err)
+{
+	struct loader ld = { path, errs, 0 };
+	struct gw_conf *c;
+	const struct conf_section *g;
+	FILE *fp;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		gw_err_set(err, GW_EXIT_USAGE, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	c = gw_calloc(1, sizeof(*c));
+	c->path = gw_strdup(path);
+	if (parse_file(&ld, c, fp) == 0)
+		validate(&ld, c);
+	fclose(fp);
+	g = conf_gal(c);
+	if (ld.errors == 0 && g != NULL &&
+	    (conf_get(g, "bind_dn", NULL) == NULL) !=
+	    (conf_get(g, "bind_password_file", NULL) == NULL))
+		problem(&ld, g->line, "[gal] bind_dn and bind_password_file "
+		    "go together");
+	if (ld.errors > 0) {
+		gw_err_set(err, GW_EXIT_USAGE, "%s: %d configuration error%s",
+		    path, ld.errors, ld.errors == 1 ? "" : "s");
+		conf_free(c);
+		return NULL;
+	}
+	fill_gal(c);
+	return c;
+}

@@ -1,0 +1,821 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <lber.h>
+#include <ldap.h>
+
+#include "gal.h"
+
+#define GAL_PAGE_SIZE		500
+#define GAL_NET_TIMEOUT		10	/* seconds */
+#define GAL_OP_TIMEOUT		300
+
+#define OID_SYNC_REQUEST	"1.3.6.1.4.1.4203.1.9.1.1"
+#define OID_SYNC_STATE		"1.3.6.1.4.1.4203.1.9.1.2"
+#define OID_SYNC_DONE		"1.3.6.1.4.1.4203.1.9.1.3"
+#define OID_SYNC_INFO		"1.3.6.1.4.1.4203.1.9.1.4"
+#define LDAP_SYNC_REFRESH_REQUIRED_RC	0x1000
+
+struct gal {
+	LDAP	*ld;
+	char	*uri;
+};
+
+static int
+ld_fail(struct gal *g, struct gw_err *err, int rc, const char *what,
+    const char *dn)
+{
+	char *diag = NULL;
+	int exit = GW_EXIT_RUNTIME;
+
+	if (g != NULL && g->ld != NULL)
+		ldap_get_option(g->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
+	gw_err_set(err, exit, "%s%s%s: %s (%d)%s%s", what,
+	    dn != NULL ? " " : "", dn != NULL ? dn : "", ldap_err2string(rc),
+	    rc, diag != NULL && *diag != '\0' ? ": " : "",
+	    diag != NULL ? diag : "");
+	ldap_memfree(diag);
+	return -1;
+}
+
+char *
+gal_default_uri(const char *state_dir)
+{
+	struct gw_buf b;
+	const char *p;
+
+	gw_buf_init(&b, 0);
+	(void)gw_buf_addstr(&b, "ldapi://");
+	for (p = state_dir; *p != '\0'; p++) {
+		if (*p == '/' || *p == '%' || *p == ' ' || *p == ',' ||
+		    (unsigned char)*p > 126)
+			(void)gw_buf_printf(&b, "%%%02X", (unsigned char)*p);
+		else
+			(void)gw_buf_addch(&b, *p);
+	}
+	(void)gw_buf_addstr(&b, "%2Fslapd%2Fldapi");
+	return gw_buf_detach(&b);
+}
+
+static int
+read_password(const char *path, struct berval *bv, struct gw_err *err)
+{
+	char buf[1024];
+	struct stat st;
+	FILE *fp;
+	size_t n;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return gw_err_set(err, GW_EXIT_USAGE, "%s: %s", path,
+		    strerror(errno));
+	if (fstat(fileno(fp), &st) == -1 || (st.st_mode & 077) != 0) {
+		fclose(fp);
+		return gw_err_set(err, GW_EXIT_USAGE, "%s: readable by other "
+		    "users; refusing it (chmod 600)", path);
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	bv->bv_val = gw_strndup(buf, n);
+	bv->bv_len = n;
+	memset(buf, 0, sizeof(buf));
+	return 0;
+}
+
+static int
+try_uri(struct gal *g, const struct gw_conf *conf, const char *uri,
+    struct gw_err *err)
+{
+	struct timeval tv = { GAL_NET_TIMEOUT, 0 };
+	struct berval pw = { 0, NULL };
+	int rc, ver = LDAP_VERSION3;
+
+	if ((rc = ldap_initialize(&g->ld, uri)) != LDAP_SUCCESS)
+		return ld_fail(NULL, err, rc, "connect", uri);
+	ldap_set_option(g->ld, LDAP_OPT_PROTOCOL_VERSION, &ver);
+	ldap_set_option(g->ld, LDAP_OPT_NETWORK_TIMEOUT, &tv);
+	ldap_set_option(g->ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
+	if (conf->bind_dn != NULL) {
+		if (read_password(conf->bind_password_file, &pw, err) == -1)
+			return -1;
+		rc = ldap_sasl_bind_s(g->ld, conf->bind_dn, LDAP_SASL_SIMPLE,
+		    &pw, NULL, NULL, NULL);
+		memset(pw.bv_val, 0, pw.bv_len);
+		free(pw.bv_val);
+	} else {
+		/* an empty authzid: act as the identity the socket proves */
+		struct berval none = { 0, (char *)"" };
+
+		rc = ldap_sasl_bind_s(g->ld, NULL, "EXTERNAL", &none, NULL,
+		    NULL, NULL);
+	}
+	if (rc != LDAP_SUCCESS) {
+		ld_fail(g, err, rc, "bind to", uri);
+		return -1;
+	}
+	return 0;
+}
+
+int
+gal_open(const struct gw_conf *conf, struct gal **out, struct gw_err *err)
+{
+	struct gal *g = gw_calloc(1, sizeof(*g));
+	char *def = NULL;
+	const char *uri;
+	struct gw_buf tried;
+	size_t i, n = conf->nuris;
+	struct gw_err one;
+
+	gw_buf_init(&tried, 0);
+	if (n == 0)
+		def = gal_default_uri(conf->state_dir);
+	for (i = 0; i < (n == 0 ? 1 : n); i++) {
+		uri = n == 0 ? def : conf->uris[i];
+		gw_err_init(&one);
+		if (try_uri(g, conf, uri, &one) == 0) {
+			g->uri = gw_strdup(uri);
+			free(def);
+			gw_buf_release(&tried);
+			*out = g;
+			return 0;
+		}
+		if (one.exit == GW_EXIT_USAGE) {
+			/* a config problem is the same on every server */
+			gw_err_set(err, one.exit, "%s", one.msg);
+			goto fail;
+		}
+		(void)gw_buf_printf(&tried, "%s%s", tried.len ? "; " : "",
+		    one.msg);
+		if (g->ld != NULL)
+			ldap_unbind_ext_s(g->ld, NULL, NULL);
+		g->ld = NULL;
+	}
+	gw_err_set(err, GW_EXIT_RUNTIME, "no LDAP server answered: %s",
+	    tried.buf != NULL ? tried.buf : "");
+fail:
+	if (g->ld != NULL)
+		ldap_unbind_ext_s(g->ld, NULL, NULL);
+	free(g);
+	free(def);
+	gw_buf_release(&tried);
+	*out = NULL;
+	return -1;
+}
+
+void
+gal_close(struct gal *g)
+{
+	if (g == NULL)
+		return;
+	if (g->ld != NULL)
+		ldap_unbind_ext_s(g->ld, NULL, NULL);
+	free(g->uri);
+	free(g);
+}
+
+const char *
+gal_uri(const struct gal *g)
+{
+	return g->uri;
+}
+
+static int
+scope_of(enum gal_scope s)
+{
+	return s == GAL_SCOPE_BASE ? LDAP_SCOPE_BASE :
+	    s == GAL_SCOPE_ONE ? LDAP_SCOPE_ONELEVEL : LDAP_SCOPE_SUBTREE;
+}
+
+/* LDAP entry to record; rec->dn is the entry's DN. */
+static void
+entry_to_record(LDAP *ld, LDAPMessage *e, struct gw_record *rec)
+{
+	BerElement *ber = NULL;
+	struct berval **vals;
+	char *a, *dn;
+	size_t i;
+
+	gw_record_init(rec);
+	dn = ldap_get_dn(ld, e);
+	rec->dn = gw_strdup(dn != NULL ? dn : "");
+	ldap_memfree(dn);
+	for (a = ldap_first_attribute(ld, e, &ber); a != NULL;
+	    a = ldap_next_attribute(ld, e, ber)) {
+		vals = ldap_get_values_len(ld, e, a);
+		for (i = 0; vals != NULL && vals[i] != NULL; i++)
+			gw_record_add(rec, a, vals[i]->bv_val, vals[i]->bv_len);
+		ldap_value_free_len(vals);
+		ldap_memfree(a);
+	}
+	if (ber != NULL)
+		ber_free(ber, 0);
+}
+
+int
+gal_search(struct gal *g, const char *base, enum gal_scope scope,
+    const char *filter, const char *const *attrs, gal_entry_cb cb, void *arg,
+    int *missing, struct gw_err *err)
+{
+	struct berval *pcookie = NULL;
+	LDAPControl *page = NULL, *sctrls[2] = { NULL, NULL }, **rctrls = NULL;
+	LDAPMessage *res = NULL, *e;
+	struct timeval tv = { GAL_OP_TIMEOUT, 0 };
+	struct gw_record rec;
+	ber_int_t total;
+	int rc, msgid, type, lrc, r, more;
+
+	if (missing != NULL)
+		*missing = 0;
+	do {
+		more = 0;
+		rc = ldap_create_page_control(g->ld, GAL_PAGE_SIZE, pcookie, 0,
+		    &page);
+		if (pcookie != NULL) {
+			ber_bvfree(pcookie);
+			pcookie = NULL;
+		}
+		if (rc != LDAP_SUCCESS)
+			return ld_fail(g, err, rc, "search", base);
+		sctrls[0] = page;
+		rc = ldap_search_ext(g->ld, base, scope_of(scope), filter,
+		    (char **)attrs, 0, sctrls, NULL, NULL, LDAP_NO_LIMIT, &msgid);
+		ldap_control_free(page);
+		page = NULL;
+		if (rc != LDAP_SUCCESS)
+			return ld_fail(g, err, rc, "search", base);
+		for (;;) {
+			type = ldap_result(g->ld, msgid, LDAP_MSG_ONE, &tv, &res);
+			if (type <= 0) {
+				ldap_get_option(g->ld, LDAP_OPT_RESULT_CODE, &rc);
+				ldap_abandon_ext(g->ld, msgid, NULL, NULL);
+				return ld_fail(g, err, type == 0 ?
+				    LDAP_TIMEOUT : rc, "search", base);
+			}
+			if (type == LDAP_RES_SEARCH_ENTRY) {
+				e = ldap_first_entry(g->ld, res);
+				entry_to_record(g->ld, e, &rec);
+				r = cb(arg, &rec);
+				gw_record_release(&rec);
+				ldap_msgfree(res);
+				if (r == -1) {
+					ldap_abandon_ext(g->ld, msgid, NULL,
+					    NULL);
+					return -1;
+				}
+				continue;
+			}
+			if (type == LDAP_RES_SEARCH_REFERENCE) {
+				ldap_msgfree(res);
+				continue;
+			}
+			break;
+		}
+		rc = ldap_parse_result(g->ld, res, &lrc, NULL, NULL, NULL,
+		    &rctrls, 1);
+		if (rc != LDAP_SUCCESS)
+			return ld_fail(g, err, rc, "search", base);
+		if (lrc == LDAP_NO_SUCH_OBJECT) {
+			ldap_controls_free(rctrls);
+			if (missing != NULL)
+				*missing = 1;
+			return 0;
+		}
+		if (lrc != LDAP_SUCCESS) {
+			ldap_controls_free(rctrls);
+			return ld_fail(g, err, lrc, "search", base);
+		}
+		if (rctrls != NULL) {
+			LDAPControl *pc = ldap_control_find(
+			    LDAP_CONTROL_PAGEDRESULTS, rctrls, NULL);
+			struct berval c = { 0, NULL };
+
+			if (pc != NULL && ldap_parse_pageresponse_control(
+			    g->ld, pc, &total, &c) == LDAP_SUCCESS &&
+			    c.bv_len > 0) {
+				pcookie = ber_bvdup(&c);
+				more = 1;
+			}
+			if (c.bv_val != NULL)
+				ber_memfree(c.bv_val);
+			ldap_controls_free(rctrls);
+			rctrls = NULL;
+		}
+	} while (more);
+	return 0;
+}
+
+struct read_ctx {
+	struct gw_record	*out;
+	int			 found;
+};
+
+static int
+read_cb(void *arg, const struct gw_record *rec)
+{
+	struct read_ctx *c = arg;
+
+	if (!c->found)
+		gw_record_copy(c->out, rec);
+	c->found = 1;
+	return 0;
+}
+
+int
+gal_read(struct gal *g, const char *dn, const char *const *attrs,
+    struct gw_record *out, struct gw_err *err)
+{
+	struct read_ctx c = { out, 0 };
+	int missing;
+
+	gw_record_init(out);
+	if (gal_search(g, dn, GAL_SCOPE_BASE, "(objectClass=*)", attrs,
+	    read_cb, &c, &missing, err) == -1)
+		return -1;
+	return c.found;
+}
+
+/* LDAPMod array for an add or modify; free with mods_free. */
+static LDAPMod **
+mods_build(const struct gw_change *ch)
+{
+	LDAPMod **mods;
+	const struct gw_attr *a;
+	size_t n, i, j;
+	int op;
+
+	n = ch->op == GW_OP_ADD ? ch->rec.n : ch->nmods;
+	mods = gw_calloc(n + 1, sizeof(*mods));
+	for (i = 0; i < n; i++) {
+		if (ch->op == GW_OP_ADD) {
+			a = &ch->rec.attr[i];
+			op = LDAP_MOD_ADD;
+		} else {
+			a = &ch->mods[i].attr;
+			op = ch->mods[i].op == GW_MOD_ADD ? LDAP_MOD_ADD :
+			    ch->mods[i].op == GW_MOD_DELETE ? LDAP_MOD_DELETE :
+			    LDAP_MOD_REPLACE;
+		}
+		mods[i] = gw_calloc(1, sizeof(LDAPMod));
+		mods[i]->mod_op = op | LDAP_MOD_BVALUES;
+		mods[i]->mod_type = a->name;
+		mods[i]->mod_bvalues = gw_calloc(a->n + 1,
+		    sizeof(struct berval *));
+		for (j = 0; j < a->n; j++) {
+			struct berval *bv = gw_calloc(1, sizeof(*bv));
+
+			bv->bv_val = a->val[j].ptr;
+			bv->bv_len = a->val[j].len;
+			mods[i]->mod_bvalues[j] = bv;
+		}
+	}
+	return mods;
+}
+
+static void
+mods_free(LDAPMod **mods)
+{
+	size_t i, j;
+
+	for (i = 0; mods[i] != NULL; i++) {
+		for (j = 0; mods[i]->mod_bvalues[j] != NULL; j++)
+			free(mods[i]->mod_bvalues[j]);
+		free(mods[i]->mod_bvalues);
+		free(mods[i]);
+	}
+	free(mods);
+}
+
+static int
+submit(struct gal *g, const struct gw_change *ch, int *msgid)
+{
+	LDAPMod **mods;
+	int rc;
+
+	switch (ch->op) {
+	case GW_OP_ADD:
+	case GW_OP_MODIFY:
+		mods = mods_build(ch);
+		rc = ch->op == GW_OP_ADD ?
+		    ldap_add_ext(g->ld, ch->dn, mods, NULL, NULL, msgid) :
+		    ldap_modify_ext(g->ld, ch->dn, mods, NULL, NULL, msgid);
+		mods_free(mods);
+		return rc;
+	case GW_OP_DELETE:
+		return ldap_delete_ext(g->ld, ch->dn, NULL, NULL, msgid);
+	case GW_OP_RENAME:
+		return ldap_rename(g->ld, ch->dn, ch->newrdn, ch->newsuperior,
+		    1, NULL, NULL, msgid);
+	default:
+		return LDAP_PARAM_ERROR;
+	}
+}
+
+struct inflight {
+	int	 msgid;
+	size_t	 idx;
+};
+
+/* Waits for one result; -1 on a connection failure. */
+static int
+collect_one(struct gal *g, const struct gw_change *ch, struct inflight *fl,
+    size_t *nfl, int ignore_exists, gal_result_cb cb, void *arg,
+    size_t *failed, struct gw_err *err)
+{
+	struct timeval tv = { GAL_OP_TIMEOUT, 0 };
+	LDAPMessage *res = NULL;
+	char *text = NULL;
+	int type, rc, lrc = 0, id;
+	size_t i;
+
+	type = ldap_result(g->ld, LDAP_RES_ANY, LDAP_MSG_ALL, &tv, &res);
+	if (type <= 0) {
+		ldap_get_option(g->ld, LDAP_OPT_RESULT_CODE, &rc);
+		return ld_fail(g, err, type == 0 ? LDAP_TIMEOUT : rc,
+		    "waiting for write results from", g->uri);
+	}
+	id = ldap_msgid(res);
+	rc = ldap_parse_result(g->ld, res, &lrc, NULL, &text, NULL, NULL, 1);
+	for (i = 0; i < *nfl; i++)
+		if (fl[i].msgid == id)
+			break;
+	if (i == *nfl) {
+		ldap_memfree(text);
+		return 0;	/* not ours */
+	}
+	if (rc != LDAP_SUCCESS)
+		lrc = rc;
+	if (lrc == LDAP_ALREADY_EXISTS && ignore_exists &&
+	    ch[fl[i].idx].op == GW_OP_ADD)
+		lrc = LDAP_SUCCESS;
+	if (lrc != LDAP_SUCCESS) {
+		char msg[1024];
+
+		snprintf(msg, sizeof(msg), "%s %s: %s (%d)%s%s",
+		    ch[fl[i].idx].op == GW_OP_ADD ? "add" :
+		    ch[fl[i].idx].op == GW_OP_MODIFY ? "modify" :
+		    ch[fl[i].idx].op == GW_OP_DELETE ? "delete" : "rename",
+		    ch[fl[i].idx].dn, ldap_err2string(lrc), lrc,
+		    text != NULL && *text != '\0' ? ": " : "",
+		    text != NULL ? text : "");
+		(*failed)++;
+		if (cb != NULL)
+			cb(arg, fl[i].idx, 0, lrc, msg);
+	} else if (cb != NULL)
+		cb(arg, fl[i].idx, 1, 0, NULL);
+	ldap_memfree(text);
+	fl[i] = fl[--(*nfl)];
+	return 0;
+}
+
+int
+gal_apply(struct gal *g, const struct gw_change *ch, size_t n, size_t window,
+    int ignore_exists, gal_result_cb cb, void *arg, size_t *failed,
+    struct gw_err *err)
+{
+	struct inflight *fl;
+	size_t nfl = 0, i, k;
+	int rc, msgid, busy;
+
+	*failed = 0;
+	if (window == 0)
+		window = 1;
+	fl = gw_calloc(window, sizeof(*fl));
+	for (i = 0; i < n; i++) {
+		/* the same DN twice must keep its order */
+		do {
+			busy = 0;
+			for (k = 0; k < nfl; k++)
+				if (gw_strcaseeq(ch[fl[k].idx].dn, ch[i].dn))
+					busy = 1;
+			if (busy || nfl == window) {
+				if (collect_one(g, ch, fl, &nfl, ignore_exists,
+				    cb, arg, failed, err) == -1)
+					goto fail;
+			}
+		} while (busy || nfl == window);
+		rc = submit(g, &ch[i], &msgid);
+		if (rc != LDAP_SUCCESS) {
+			ld_fail(g, err, rc, "sending change for", ch[i].dn);
+			goto fail;
+		}
+		fl[nfl].msgid = msgid;
+		fl[nfl].idx = i;
+		nfl++;
+	}
+	while (nfl > 0)
+		if (collect_one(g, ch, fl, &nfl, ignore_exists, cb, arg, failed,
+		    err) == -1)
+			goto fail;
+	free(fl);
+	return 0;
+fail:
+	free(fl);
+	return -1;
+}
+
+/* ---- RFC 4533 ---- */
+
+static int
+sync_request_control(const struct gw_value *cookie, LDAPControl **out)
+{
+	BerElement *ber = ber_alloc_t(LBER_USE_DER);
+	struct berval bv = { 0, NULL }, cv;
+	int rc;
+
+	if (ber == NULL)
+		return LDAP_NO_MEMORY;
+	/* mode refreshOnly (1); reloadHint FALSE is the default, omitted */
+	if (ber_printf(ber, "{e", (ber_int_t)1) == -1)
+		goto encode_error;
+	if (cookie != NULL && cookie->len > 0) {
+		cv.bv_val = cookie->ptr;
+		cv.bv_len = cookie->len;
+		if (ber_printf(ber, "O", &cv) == -1)
+			goto encode_error;
+	}
+	if (ber_printf(ber, "N}") == -1 || ber_flatten2(ber, &bv, 0) == -1)
+		goto encode_error;
+	rc = ldap_control_create(OID_SYNC_REQUEST, 1, &bv, 1, out);
+	ber_free(ber, 1);
+	return rc;
+encode_error:
+	ber_free(ber, 1);
+	return LDAP_ENCODING_ERROR;
+}
+
+static void
+set_cookie(struct gw_value *out, const struct berval *bv)
+{
+	free(out->ptr);
+	out->ptr = gw_strndup(bv->bv_val != NULL ? bv->bv_val : "",
+	    bv->bv_len);
+	out->len = bv->bv_len;
+}
+
+/* SyncState control of a search entry: state, uuid, optional cookie. */
+static int
+parse_sync_state(LDAPControl **ctrls, int *state, unsigned char uuid[16],
+    struct gw_value *cookie)
+{
+	LDAPControl *c = ldap_control_find(OID_SYNC_STATE, ctrls, NULL);
+	BerElement *ber;
+	struct berval id, ck;
+	ber_int_t st;
+	ber_len_t len;
+	int rc = -1;
+
+	if (c == NULL || (ber = ber_init(&c->ldctl_value)) == NULL)
+		return -1;
+	if (ber_scanf(ber, "{em", &st, &id) == LBER_ERROR || id.bv_len != 16)
+		goto done;
+	*state = st;
+	memcpy(uuid, id.bv_val, 16);
+	if (ber_peek_tag(ber, &len) == LBER_OCTETSTRING) {
+		if (ber_scanf(ber, "m", &ck) == LBER_ERROR)
+			goto done;
+		set_cookie(cookie, &ck);
+	}
+	rc = 0;
+done:
+	ber_free(ber, 1);
+	return rc;
+}
+
+struct sync_run {
+	const struct gal_sync_ops	*ops;
+	void				*arg;
+	struct gw_value			*cookie;
+	int				 refresh_deletes;
+};
+
+static int
+parse_idset(BerElement *ber, struct sync_run *s, struct gw_err *err)
+{
+	unsigned char (*ids)[16] = NULL;
+	struct berval id, ck;
+	ber_tag_t tag;
+	ber_len_t len;
+	ber_int_t b;
+	char *last;
+	int deletes = 0, rc = -1;
+	size_t n = 0;
+
+	if (ber_scanf(ber, "{") == LBER_ERROR)
+		goto bad;
+	tag = ber_peek_tag(ber, &len);
+	if (tag == LBER_OCTETSTRING) {
+		if (ber_scanf(ber, "m", &ck) == LBER_ERROR)
+			goto bad;
+		set_cookie(s->cookie, &ck);
+		tag = ber_peek_tag(ber, &len);
+	}
+	if (tag == LBER_BOOLEAN) {
+		if (ber_scanf(ber, "b", &b) == LBER_ERROR)
+			goto bad;
+		deletes = b != 0;
+		tag = ber_peek_tag(ber, &len);
+	}
+	if (tag != LBER_SET)
+		goto bad;
+	for (tag = ber_first_element(ber, &len, &last); tag != LBER_DEFAULT;
+	    tag = ber_next_element(ber, &len, last)) {
+		if (ber_scanf(ber, "m", &id) == LBER_ERROR || id.bv_len != 16)
+			goto bad;
+		ids = gw_realloc(ids, (n + 1) * sizeof(*ids));
+		memcpy(ids[n++], id.bv_val, 16);
+	}
+	rc = s->ops->idset(s->arg, deletes, (const unsigned char (*)[16])ids,
+	    n);
+	free(ids);
+	return rc;
+bad:
+	free(ids);
+	return gw_err_set(err, GW_EXIT_RUNTIME, "malformed syncIdSet from "
+	    "the server");
+}
+
+/* Intermediate SyncInfo message. */
+static int
+handle_info(struct gal *g, LDAPMessage *msg, struct sync_run *s,
+    struct gw_err *err)
+{
+	char *oid = NULL;
+	struct berval *data = NULL, ck;
+	BerElement *ber = NULL;
+	ber_tag_t tag;
+	ber_len_t len;
+	int rc;
+
+	rc = ldap_parse_intermediate(g->ld, msg, &oid, &data, NULL, 0);
+	if (rc != LDAP_SUCCESS)
+		return ld_fail(g, err, rc, "sync info", NULL);
+	if (oid == NULL || strcmp(oid, OID_SYNC_INFO) != 0 || data == NULL) {
+		rc = 0;
+		goto done;
+	}
+	if ((ber = ber_init(data)) == NULL) {
+		rc = gw_err_set(err, GW_EXIT_RUNTIME, "out of memory");
+		goto done;
+	}
+	tag = ber_peek_tag(ber, &len);
+	switch (tag) {
+	case 0x80:		/* newcookie [0] */
+		if (ber_scanf(ber, "m", &ck) == LBER_ERROR)
+			goto bad;
+		set_cookie(s->cookie, &ck);
+		rc = 0;
+		break;
+	case 0xa1:		/* refreshDelete [1] */
+	case 0xa2:		/* refreshPresent [2] */
+		if (ber_scanf(ber, "{") == LBER_ERROR)
+			goto bad;
+		if (ber_peek_tag(ber, &len) == LBER_OCTETSTRING) {
+			if (ber_scanf(ber, "m", &ck) == LBER_ERROR)
+				goto bad;
+			set_cookie(s->cookie, &ck);
+		}
+		s->refresh_deletes = tag == 0xa1;
+		rc = 0;
+		break;
+	case 0xa3:		/* syncIdSet [3] */
+		rc = parse_idset(ber, s, err);
+		break;
+	default:
+		goto bad;
+	}
+	goto done;
+bad:
+	rc = gw_err_set(err, GW_EXIT_RUNTIME, "malformed sync info message "
+	    "from the server");
+done:
+	if (ber != NULL)
+		ber_free(ber, 1);
+	ber_bvfree(data);
+	ldap_memfree(oid);
+	return rc;
+}
+
+static int
+parse_sync_done(LDAPControl **ctrls, struct sync_run *s)
+{
+	LDAPControl *c = ldap_control_find(OID_SYNC_DONE, ctrls, NULL);
+	BerElement *ber;
+	struct berval ck;
+	ber_len_t len;
+	ber_tag_t tag;
+	ber_int_t b = 0;
+	int rc = -1;
+
+	if (c == NULL)
+		return -1;
+	if ((ber = ber_init(&c->ldctl_value)) == NULL)
+		return -1;
+	if (ber_scanf(ber, "{") == LBER_ERROR)
+		goto done;
+	tag = ber_peek_tag(ber, &len);
+	if (tag == LBER_OCTETSTRING) {
+		if (ber_scanf(ber, "m", &ck) == LBER_ERROR)
+			goto done;
+		set_cookie(s->cookie, &ck);
+		tag = ber_peek_tag(ber, &len);
+	}
+	if (tag == LBER_BOOLEAN && ber_scanf(ber, "b", &b) == LBER_ERROR)
+		goto done;
+	s->refresh_deletes = b != 0;
+	rc = 0;
+done:
+	ber_free(ber, 1);
+	return rc;
+}
+
+int
+gal_sync_refresh(struct gal *g, const char *base, const struct gw_value *cookie,
+    const struct gal_sync_ops *ops, void *arg, struct gw_value *cookie_out,
+    int *refresh_deletes, struct gw_err *err)
+{
+	static const char *attrs[] = { "*", NULL };
+	struct timeval tv = { GAL_OP_TIMEOUT, 0 };
+	LDAPControl *req = NULL, *sctrls[2] = { NULL, NULL }, **ctrls = NULL;
+	LDAPMessage *res = NULL, *e;
+	struct sync_run s = { ops, arg, cookie_out, 0 };
+	struct gw_record rec;
+	unsigned char uuid[16];
+	int rc, msgid, type, lrc, state, r;
+
+	cookie_out->ptr = NULL;
+	cookie_out->len = 0;
+	if ((rc = sync_request_control(cookie, &req)) != LDAP_SUCCESS)
+		return ld_fail(g, err, rc, "sync request for", base);
+	sctrls[0] = req;
+	rc = ldap_search_ext(g->ld, base, LDAP_SCOPE_SUBTREE, "(objectClass=*)",
+	    (char **)attrs, 0, sctrls, NULL, NULL, LDAP_NO_LIMIT, &msgid);
+	ldap_control_free(req);
+	if (rc != LDAP_SUCCESS)
+		return ld_fail(g, err, rc, "sync search of", base);
+	for (;;) {
+		type = ldap_result(g->ld, msgid, LDAP_MSG_ONE, &tv, &res);
+		if (type <= 0) {
+			ldap_get_option(g->ld, LDAP_OPT_RESULT_CODE, &rc);
+			ldap_abandon_ext(g->ld, msgid, NULL, NULL);
+			return ld_fail(g, err, type == 0 ? LDAP_TIMEOUT : rc,
+			    "sync search of", base);
+		}
+		r = 0;
+		if (type == LDAP_RES_SEARCH_ENTRY) {
+			e = ldap_first_entry(g->ld, res);
+			ctrls = NULL;
+			ldap_get_entry_controls(g->ld, e, &ctrls);
+			if (ctrls == NULL || parse_sync_state(ctrls, &state,
+			    uuid, cookie_out) == -1) {
+				ldap_controls_free(ctrls);
+				ldap_msgfree(res);
+				ldap_abandon_ext(g->ld, msgid, NULL, NULL);
+				return gw_err_set(err, GW_EXIT_RUNTIME, "sync "
+				    "entry without a valid SyncState control "
+				    "(is syncprov loaded on %s?)", base);
+			}
+			ldap_controls_free(ctrls);
+			entry_to_record(g->ld, e, &rec);
+			r = ops->entry(arg, (enum gal_sync_state)state, uuid,
+			    rec.n > 0 ? &rec : NULL);
+			gw_record_release(&rec);
+		} else if (type == LDAP_RES_INTERMEDIATE) {
+			r = handle_info(g, res, &s, err);
+		} else if (type == LDAP_RES_SEARCH_RESULT) {
+			break;
+		}
+		ldap_msgfree(res);
+		if (r == -1) {
+			ldap_abandon_ext(g->ld, msgid, NULL, NULL);
+			return -1;
+		}
+	}
+	ctrls = NULL;
+	rc = ldap_parse_result(g->ld, res, &lrc, NULL, NULL, NULL, &ctrls, 1);
+	if (rc != LDAP_SUCCESS)
+		return ld_fail(g, err, rc, "sync search of", base);
+	if (lrc == LDAP_SYNC_REFRESH_REQUIRED_RC) {
+		ldap_controls_free(ctrls);
+		return GAL_SYNC_REFRESH_REQUIRED;
+	}
+	if (lrc != LDAP_SUCCESS) {
+		ldap_controls_free(ctrls);
+		if (lrc == LDAP_UNAVAILABLE_CRITICAL_EXTENSION)
+			return gw_err_set(err, GW_EXIT_RUNTIME, "sync search of "
+			    "%s: the server does not offer RFC 4533 "
+			    "(load the syncprov overlay)", base);
+		return ld_fail(g, err, lrc, "sync search of", base);
+	}
+	if (ctrls == NULL || parse_sync_done(ctrls, &s) == -1) {
+		ldap_controls_free(ctrls);
+		return gw_err_set(err, GW_EXIT_RUNTIME, "sync search of %s "
+		    "ended without a SyncDone control", base);
+	}
+	ldap_controls_free(ctrls);
+	*refresh_deletes = s.refresh_deletes;
+	return 0;
+}

@@ -1,0 +1,79 @@
+/*
+ * util.h: bounded helpers shared by every module: growable buffers with a
+ * ceiling, number/size/duration parsing with an error string, RFC 3339
+ * times, UTF-8 validation.
+ */
+#ifndef GW_UTIL_H
+#define GW_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* Bytes with a length; never NUL-dependent.  ptr may be NULL when len 0. */
+struct gw_value {
+	char	*ptr;
+	size_t	 len;
+};
+
+/*
+ * Growable buffer.  Invariants: buf[len] == '\0' whenever buf != NULL;
+ * len < cap; len never exceeds max (0 means 1 GiB).  Growing past max fails
+ * instead of truncating.
+ */
+struct gw_buf {
+	char	*buf;
+	size_t	 len;
+	size_t	 cap;
+	size_t	 max;
+};
+
+void	 gw_buf_init(struct gw_buf *, size_t max);
+void	 gw_buf_release(struct gw_buf *);
+void	 gw_buf_reset(struct gw_buf *);
+int	 gw_buf_add(struct gw_buf *, const void *, size_t);
+int	 gw_buf_addstr(struct gw_buf *, const char *);
+int	 gw_buf_addch(struct gw_buf *, char);
+int	 gw_buf_printf(struct gw_buf *, const char *fmt, ...)
+	    __attribute__((__format__(printf, 2, 3)));
+/* Gives the caller the string (caller frees); the buffer is reset. */
+char	*gw_buf_detach(struct gw_buf *);
+
+/* Allocation that never returns NULL: out of memory aborts the process. */
+void	*gw_malloc(size_t);
+void	*gw_calloc(size_t, size_t);
+void	*gw_realloc(void *, size_t);
+char	*gw_strdup(const char *);
+char	*gw_strndup(const char *, size_t);
+
+/*
+ * Parse a decimal integer in [min, max]; the whole string must be used.
+ * On failure returns 0 and sets *errstr ("invalid", "too small", "too large").
+ */
+long long gw_strtonum(const char *, long long min, long long max,
+	    const char **errstr);
+/* "N", "NK", "NM", "NG" in bytes. */
+int	 gw_parse_size(const char *, uint64_t *, const char **errstr);
+/* "Ns", "Nm", "Nh", "Nd" in seconds (a bare number is seconds). */
+int	 gw_parse_duration(const char *, int64_t *, const char **errstr);
+/* "yes"/"no" (also true/false, on/off, 1/0). */
+int	 gw_parse_bool(const char *, int *, const char **errstr);
+
+/* RFC 3339 UTC "2026-11-21T10:00:00Z"; buf at least 21 bytes. */
+void	 gw_time_format(time_t, char *buf, size_t len);
+/* RFC 3339 (Z or offset, optional fraction) or a duration back from now. */
+int	 gw_time_parse(const char *, time_t now, time_t *, const char **errstr);
+
+/* 1 if s[0..len) is well-formed UTF-8 without NUL, else 0. */
+int	 gw_utf8_valid(const char *, size_t);
+
+/* ASCII case-insensitive comparisons, locale independent. */
+int	 gw_strcaseeq(const char *, const char *);
+int	 gw_strncaseeq(const char *, const char *, size_t);
+char	*gw_trim(char *);
+
+/* Write a whole file atomically: temp file, fsync, rename, fsync dir. */
+int	 gw_write_file_atomic(const char *path, const void *, size_t,
+	    int mode, char *errbuf, size_t errlen);
+
+#endif
