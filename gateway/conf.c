@@ -49,10 +49,18 @@ static const struct conf_key requestor_common_keys[] = {
 	{ NULL, 0, 0, 0, 0, NULL, NULL }
 };
 
+struct problem {
+	int	 line;
+	int	 seq;		/* report order, for ties */
+	char	*msg;
+};
+
+/* Problems are kept and printed in line order once all are known. */
 struct loader {
 	const char	*path;
 	FILE		*errs;
 	int		 errors;
+	struct problem	*list;
 };
 
 static void
@@ -62,16 +70,44 @@ problem(struct loader *ld, int line, const char *fmt, ...)
 static void
 problem(struct loader *ld, int line, const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	ld->errors++;
-	if (ld->errs == NULL)
-		return;
-	fprintf(ld->errs, "%s:%d: ", ld->path, line);
 	va_start(ap, fmt);
-	vfprintf(ld->errs, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', ld->errs);
+	ld->list = gw_realloc(ld->list, ((size_t)ld->errors + 1) *
+	    sizeof(*ld->list));
+	ld->list[ld->errors].line = line;
+	ld->list[ld->errors].seq = ld->errors;
+	ld->list[ld->errors].msg = gw_strdup(msg);
+	ld->errors++;
+}
+
+static int
+problem_cmp(const void *a, const void *b)
+{
+	const struct problem *x = a, *y = b;
+
+	if (x->line != y->line)
+		return (x->line > y->line) - (x->line < y->line);
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+static void
+problems_flush(struct loader *ld)
+{
+	int i;
+
+	qsort(ld->list, (size_t)ld->errors, sizeof(*ld->list), problem_cmp);
+	for (i = 0; i < ld->errors; i++) {
+		if (ld->errs != NULL)
+			fprintf(ld->errs, "%s:%d: %s\n", ld->path,
+			    ld->list[i].line, ld->list[i].msg);
+		free(ld->list[i].msg);
+	}
+	free(ld->list);
+	ld->list = NULL;
 }
 
 const char *
@@ -179,12 +215,12 @@ conf_tokens(const char *s, size_t *n)
 
 	*n = 0;
 	for (;;) {
-		while (*p == ' ' || *p == '\t' || *p == ',')
+		while (*p != '\0' && strchr(" \t,|", *p) != NULL)
 			p++;
 		if (*p == '\0')
 			break;
 		start = p;
-		while (*p != '\0' && *p != ' ' && *p != '\t' && *p != ',')
+		while (*p != '\0' && strchr(" \t,|", *p) == NULL)
 			p++;
 		v = gw_realloc(v, (*n + 1) * sizeof(*v));
 		v[(*n)++] = gw_strndup(start, (size_t)(p - start));
@@ -805,7 +841,7 @@ fill_gal(struct gw_conf *c)
 struct gw_conf *
 conf_load(const char *path, FILE *errs, struct gw_err *err)
 {
-	struct loader ld = { path, errs, 0 };
+	struct loader ld = { path, errs, 0, NULL };
 	struct gw_conf *c;
 	const struct conf_section *g;
 	FILE *fp;
@@ -826,6 +862,7 @@ conf_load(const char *path, FILE *errs, struct gw_err *err)
 		problem(&ld, g->line, "[gal] bind_dn and bind_password_file "
 		    "go together");
 	if (ld.errors > 0) {
+		problems_flush(&ld);
 		gw_err_set(err, GW_EXIT_USAGE, "%s: %d configuration error%s",
 		    path, ld.errors, ld.errors == 1 ? "" : "s");
 		conf_free(c);

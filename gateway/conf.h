@@ -125,7 +125,7 @@ const struct conf_entry *conf_next(const struct conf_section *,
 /* Value parsers shared with the validators (no I/O). */
 int	conf_parse_threshold(const char *, struct gw_threshold *,
 	    const char **errstr);
-/* Splits "a, b c" into tokens; caller frees the array and strings. */
+/* Splits "a, b c|d" into tokens; caller frees the array and strings. */
 char	**conf_tokens(const char *, size_t *n);
 void	conf_tokens_free(char **, size_t);
 /* "DN types=a,b": DN part and types part (caller frees both). */

@@ -468,7 +468,7 @@ poll_once(const struct gw_conf *conf, struct gal *g, struct gw_state *st,
 	struct gw_buf csn;
 	const char *galid;
 	struct gw_attr *ctx;
-	int exists, rc, deletes = 1, have_cookie;
+	int exists, rc = 0, deletes = 1, have_cookie;
 	size_t i;
 
 	*again = 0;
@@ -532,10 +532,16 @@ poll_once(const struct gw_conf *conf, struct gal *g, struct gw_state *st,
 			goto fail;
 		}
 	}
-	if (!deletes) {
+	/* without a cookie every entry was reported: the rest are gone */
+	if (!deletes || !have_cookie) {
 		stats->present = 1;
 		if (sweep_unseen(&pl) == -1)
 			goto fail;
+		if (have_cookie)
+			evlog_emit(ev, EV_JOURNAL_PRESENT, GW_SEV_INFO, NULL,
+			    conf->suffix, "the server's session log did not "
+			    "cover the gap: present phase, %zu entries present",
+			    pl.seen.n);
 	}
 	if (newcookie.len > 0 || !exists) {
 		if (state_put(pl.txn, GW_DB_META, M_COOKIE, strlen(M_COOKIE),
