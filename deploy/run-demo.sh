@@ -17,6 +17,7 @@ conf="$run/galgate.conf"
 # the samples' paths are made absolute for this checkout
 sed -e "s|@RUN@|$run|g" -e "s|@SAMPLES@|$top/deploy/samples|g" \
 	deploy/samples/galgate.conf.in > "$conf"
+mkdir -p "$run/ccmail-import"
 uri=$(./deploy/galgate-slapd start "$run" --conf "$conf")
 galgate="$top/build/galgate -c $conf"
 

@@ -12,8 +12,11 @@
 #include "connector.h"
 #include "state.h"
 
+extern const struct gw_connector_ops connector_ccmail;
+
 /* The registry: one line per connector type. */
 static const struct gw_connector_ops *builtin[] = {
+	&connector_ccmail,
 	NULL
 };
 
@@ -289,4 +292,77 @@ wmark_put_u64(struct gw_txn *txn, const char *connector, const char *key,
 
 	gw_be64_put(b, val);
 	return wmark_put(txn, connector, key, b, 8, err);
+}
+
+static size_t
+shadow_key(struct gw_buf *b, const char *connector, const void *key,
+    size_t klen)
+{
+	gw_buf_reset(b);
+	gw_buf_add(b, connector, strlen(connector) + 1);
+	gw_buf_add(b, key, klen);
+	return b->len;
+}
+
+int
+shadow_put(struct gw_txn *txn, const char *connector, const void *key,
+    size_t klen, const void *val, size_t vlen, struct gw_err *err)
+{
+	struct gw_buf k;
+	int rc;
+
+	gw_buf_init(&k, 0);
+	shadow_key(&k, connector, key, klen);
+	rc = state_put(txn, GW_DB_SHADOW, k.buf, k.len, val, vlen, err);
+	gw_buf_release(&k);
+	return rc;
+}
+
+int
+shadow_del(struct gw_txn *txn, const char *connector, const void *key,
+    size_t klen, struct gw_err *err)
+{
+	struct gw_buf k;
+	int rc;
+
+	gw_buf_init(&k, 0);
+	shadow_key(&k, connector, key, klen);
+	rc = state_del(txn, GW_DB_SHADOW, k.buf, k.len, err);
+	gw_buf_release(&k);
+	return rc;
+}
+
+struct shadow_iter_ctx {
+	size_t		 plen;
+	shadow_cb	 cb;
+	void		*arg;
+};
+
+static int
+shadow_iter_cb(void *arg, const struct gw_value *k, const struct gw_value *v)
+{
+	struct shadow_iter_ctx *c = arg;
+
+	return c->cb(c->arg, k->ptr + c->plen, k->len - c->plen, v->ptr,
+	    v->len);
+}
+
+int
+shadow_iter(struct gw_txn *txn, const char *connector, shadow_cb cb,
+    void *arg, struct gw_err *err)
+{
+	struct shadow_iter_ctx c = { strlen(connector) + 1, cb, arg };
+
+	return state_iter_prefix(txn, GW_DB_SHADOW, connector,
+	    strlen(connector) + 1, shadow_iter_cb, &c, err);
+}
+
+int
+shadow_clear(struct gw_txn *txn, const char *connector, struct gw_err *err)
+{
+	if (state_del_prefix(txn, GW_DB_SHADOW, connector,
+	    strlen(connector) + 1, err) == -1)
+		return -1;
+	return state_del_prefix(txn, GW_DB_WMARK, connector,
+	    strlen(connector) + 1, err);
 }

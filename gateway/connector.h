@@ -124,4 +124,20 @@ int	wmark_get_u64(struct gw_txn *, const char *connector, const char *key,
 int	wmark_put_u64(struct gw_txn *, const char *connector, const char *key,
 	    unsigned long long, struct gw_err *);
 
+/*
+ * Shadow records ("connector space"): key -> bytes, per connector, in the
+ * shadow database.  shadow_iter calls cb with the key minus the
+ * connector prefix.
+ */
+int	shadow_put(struct gw_txn *, const char *connector, const void *key,
+	    size_t klen, const void *val, size_t vlen, struct gw_err *);
+int	shadow_del(struct gw_txn *, const char *connector, const void *key,
+	    size_t klen, struct gw_err *);
+typedef int (*shadow_cb)(void *arg, const void *key, size_t klen,
+	    const void *val, size_t vlen);
+int	shadow_iter(struct gw_txn *, const char *connector, shadow_cb,
+	    void *arg, struct gw_err *);
+/* Drops every shadow record and watermark of the connector. */
+int	shadow_clear(struct gw_txn *, const char *connector, struct gw_err *);
+
 #endif

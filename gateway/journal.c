@@ -7,7 +7,7 @@
 #include "state.h"
 
 #define JREC_HDR	(1 + 8 + 16 + GW_HASH_LEN)	/* op time uuid hash */
-#define ENT_HDR		(1 + 8 + 8 + GW_HASH_LEN)	/* alive usn time hash */
+#define ENT_HDR		(1 + 8 + 8 + GW_HASH_LEN + 8)	/* alive usn time hash first */
 #define PURGE_EVERY	3600
 
 /* Meta keys */
@@ -145,6 +145,7 @@ journal_entry_get(struct gw_txn *txn, const unsigned char uuid[16],
 	e->usn = gw_be64_get(p + 1);
 	e->time = (time_t)gw_be64_get(p + 9);
 	memcpy(e->hash, p + 17, GW_HASH_LEN);
+	e->first_usn = gw_be64_get(p + 17 + GW_HASH_LEN);
 	e->dn = v.ptr + ENT_HDR;
 	e->dnlen = v.len - ENT_HDR;
 	return 1;
@@ -157,8 +158,14 @@ record_change(struct poll *pl, enum gw_op op, const unsigned char uuid[16],
 {
 	unsigned char key[8], *rec;
 	size_t len = JREC_HDR + dnlen;
+	struct journal_entry old;
+	uint64_t first;
 	int rc;
 
+	/* the USN an entry first got stays with it for its whole life */
+	if ((rc = journal_entry_get(pl->txn, uuid, &old, pl->err)) == -1)
+		return -1;
+	first = rc == 1 ? old.first_usn : pl->head + 1;
 	rec = gw_malloc(len > ENT_HDR + dnlen ? len : ENT_HDR + dnlen);
 	pl->head++;
 	gw_be64_put(key, pl->head);
@@ -173,6 +180,7 @@ record_change(struct poll *pl, enum gw_op op, const unsigned char uuid[16],
 		gw_be64_put(rec + 1, pl->head);
 		gw_be64_put(rec + 9, (uint64_t)pl->now);
 		memcpy(rec + 17, hash, GW_HASH_LEN);
+		gw_be64_put(rec + 17 + GW_HASH_LEN, first);
 		memcpy(rec + ENT_HDR, dn, dnlen);
 		rc = state_put(pl->txn, GW_DB_ENTRIES, uuid, 16, rec,
 		    ENT_HDR + dnlen, pl->err);

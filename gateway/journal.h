@@ -55,7 +55,8 @@ int	journal_head(struct gw_txn *, uint64_t *head, uint64_t *floor,
 /* What the journal knows of an entry now. */
 struct journal_entry {
 	int		 alive;
-	uint64_t	 usn;
+	uint64_t	 usn;		/* its latest record */
+	uint64_t	 first_usn;	/* its first record: order of arrival */
 	time_t		 time;
 	unsigned char	 hash[GW_HASH_LEN];
 	const char	*dn;		/* borrowed */

@@ -159,10 +159,12 @@ gw_record_sort(struct gw_record *r)
 	for (i = 0; i < r->n; i++) {
 		for (p = r->attr[i].name; *p != '\0'; p++)
 			*p = (char)tolower((unsigned char)*p);
-		qsort(r->attr[i].val, r->attr[i].n, sizeof(struct gw_value),
-		    value_cmp);
+		if (r->attr[i].n > 1)
+			qsort(r->attr[i].val, r->attr[i].n,
+			    sizeof(struct gw_value), value_cmp);
 	}
-	qsort(r->attr, r->n, sizeof(*r->attr), attr_cmp);
+	if (r->n > 1)
+		qsort(r->attr, r->n, sizeof(*r->attr), attr_cmp);
 }
 
 static void

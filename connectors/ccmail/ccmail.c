@@ -1,0 +1,686 @@
+/*
+ * The cc:Mail connector (type = ccmail): seed 004's cycle with the rules
+ * of seed 003.  See ccmail.h for the order of work.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ccdir.h"
+#include "ccmail.h"
+#include "gal.h"
+#include "journal.h"
+#include "state.h"
+
+#define CC_WINDOW	64	/* LDAP operations in flight */
+
+static const struct conf_key ccmail_keys[] = {
+	{ "export_dir", CONF_PATH, CONF_REQUIRED, 0, 0, NULL,
+	    "where cc:Mail's EXPORT leaves Ccmdir.exp, Ccmlist.exp, Ccmbb.exp" },
+	{ "import_dir", CONF_PATH, CONF_REQUIRED, 0, 0, NULL,
+	    "where galgate writes Ccmdel.imp and Ccmdir.imp" },
+	{ "post_office", CONF_STRING, CONF_REQUIRED, 0, 0, NULL,
+	    "the gateway's own post office name as cc:Mail sees it" },
+	{ "import_container", CONF_X500, CONF_REQUIRED | CONF_IMPORT, 0, 0,
+	    NULL, "Exchange-form DN where cc:Mail users are created" },
+	{ "export_container", CONF_X500, CONF_MULTI | CONF_EXPORT, 0, 0, NULL,
+	    "Exchange-form DN whose recipients go to cc:Mail (repeat)" },
+	{ "smtp_template", CONF_STRING, 0, 0, 0, NULL,
+	    "SMTP address of imported users: %g given, %s surname, %i "
+	    "initials, %a alias, %% percent" },
+	{ "codepage", CONF_ENUM, 0, 0, 0, "CP850|CP437|CP932",
+	    "code page of the cc:Mail files (default CP850)" },
+	{ "delete_threshold", CONF_THRESHOLD, 0, 0, 0, NULL,
+	    "most deletions one cycle may make on either side "
+	    "(default 10%, 50)" },
+	{ NULL, 0, 0, 0, 0, NULL, NULL }
+};
+
+static void
+ccmail_release(struct gw_connector *con)
+{
+	struct ccmail *cc = con->priv;
+	size_t i;
+
+	if (cc == NULL)
+		return;
+	gw_dn_release(&cc->import_dn);
+	free(cc->import_ldap);
+	for (i = 0; i < cc->nexport; i++) {
+		gw_dn_release(&cc->export_dn[i]);
+		free(cc->export_ldap[i]);
+	}
+	free(cc->export_dn);
+	free(cc->export_ldap);
+	free(cc);
+	con->priv = NULL;
+}
+
+static int
+ccmail_configure(struct gw_connector *con, const struct gw_conf *conf,
+    struct gw_err *err)
+{
+	const struct conf_entry *e;
+	struct ccmail *cc = gw_calloc(1, sizeof(*cc));
+	const char *errstr;
+	size_t i = 0;
+
+	con->priv = cc;
+	cc->name = con->name;
+	cc->export_dir = conf_get(con->sec, "export_dir", NULL);
+	cc->import_dir = conf_get(con->sec, "import_dir", NULL);
+	cc->post_office = conf_get(con->sec, "post_office", NULL);
+	cc->smtp_template = conf_get(con->sec, "smtp_template", NULL);
+	cc->codepage = conf_get(con->sec, "codepage", "CP850");
+	cc->import_x500 = conf_get(con->sec, "import_container", NULL);
+	(void)conf_parse_threshold(conf_get(con->sec, "delete_threshold",
+	    "10%, 50"), &cc->threshold, &errstr);
+	gw_dn_init(&cc->import_dn);
+	if (gw_dn_parse_x500(cc->import_x500, &cc->import_dn, err) == -1)
+		goto fail;
+	cc->import_ldap = gw_dn_ldap_str(&cc->import_dn, conf->suffix);
+	while ((e = conf_next(con->sec, "export_container", &i)) != NULL) {
+		cc->export_dn = gw_realloc(cc->export_dn, (cc->nexport + 1) *
+		    sizeof(*cc->export_dn));
+		cc->export_ldap = gw_realloc(cc->export_ldap, (cc->nexport + 1) *
+		    sizeof(*cc->export_ldap));
+		gw_dn_init(&cc->export_dn[cc->nexport]);
+		if (gw_dn_parse_x500(e->value, &cc->export_dn[cc->nexport],
+		    err) == -1)
+			goto fail;
+		cc->export_ldap[cc->nexport] = gw_dn_ldap_str(
+		    &cc->export_dn[cc->nexport], conf->suffix);
+		cc->nexport++;
+	}
+	return 0;
+fail:
+	ccmail_release(con);
+	return -1;
+}
+
+/* ---- the shadow ---- */
+
+static int
+load_shadow_cb(void *arg, const void *key, size_t klen, const void *val,
+    size_t vlen)
+{
+	struct cc_cycle *c = arg;
+	const char *k = key, *v = val, *end = v + vlen, *p;
+	struct cc_owned *o;
+	char *sk, hex[33];
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	if (klen < 2)
+		return 0;
+	if (k[0] == 'i' && vlen > GW_HASH_LEN) {
+		o = gw_calloc(1, sizeof(*o));
+		memcpy(o->hash, v, GW_HASH_LEN);
+		p = v + GW_HASH_LEN;
+		o->dn = gw_strndup(p, strnlen(p, (size_t)(end - p)));
+		p += strlen(o->dn) + 1;
+		o->alias = gw_strndup(p, p < end ? strnlen(p,
+		    (size_t)(end - p)) : 0);
+		p += strlen(o->alias) + 1;
+		o->smtp = p < end && *p != '\0' ? gw_strndup(p, strnlen(p,
+		    (size_t)(end - p))) : NULL;
+		sk = gw_strndup(k, klen);
+		cc_owned_free(strmap_put(&c->owned, sk, o));
+		free(sk);
+	} else if (k[0] == 'e' && klen == 17) {
+		for (i = 0; i < 16; i++) {
+			hex[2 * i] = digits[(unsigned char)k[1 + i] >> 4];
+			hex[2 * i + 1] = digits[(unsigned char)k[1 + i] & 15];
+		}
+		hex[32] = '\0';
+		free(strmap_put(&c->chosen_by_uuid, hex, gw_strndup(v, vlen)));
+	}
+	return 0;
+}
+
+static int
+load_shadow(struct cc_cycle *c, int *export_all, int *import_all,
+    struct gw_err *err)
+{
+	struct gw_txn *txn;
+	unsigned long long flag;
+	int rc;
+
+	if (state_begin(c->cy->state, 0, &txn, err) == -1)
+		return -1;
+	rc = shadow_iter(txn, c->cc->name, load_shadow_cb, c, err);
+	if (rc == 0)
+		rc = wmark_get_u64(txn, c->cc->name, "export_all", &flag, err);
+	*export_all = rc >= 0 && flag != 0;
+	if (rc >= 0)
+		rc = wmark_get_u64(txn, c->cc->name, "import_all", &flag, err);
+	*import_all = rc >= 0 && flag != 0;
+	state_abort(txn);
+	return rc < 0 ? -1 : 0;
+}
+
+static void
+owned_value(const struct cc_owned *o, struct gw_buf *b)
+{
+	gw_buf_reset(b);
+	gw_buf_add(b, o->hash, GW_HASH_LEN);
+	gw_buf_add(b, o->dn, strlen(o->dn) + 1);
+	gw_buf_add(b, o->alias, strlen(o->alias) + 1);
+	gw_buf_add(b, o->smtp != NULL ? o->smtp : "", (o->smtp != NULL ?
+	    strlen(o->smtp) : 0) + 1);
+}
+
+/* ---- writing ---- */
+
+static int
+write_imports(struct cc_cycle *c, struct gw_err *err)
+{
+	struct ccdir_writer dw, aw;
+	char dpath[PATH_MAX], apath[PATH_MAX];
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	const char *errstr;
+	time_t when = time(NULL);
+	size_t i;
+	int rc = -1;
+
+	/* reproducible files when the caller pins the time */
+	if (sde != NULL && *sde != '\0') {
+		when = (time_t)gw_strtonum(sde, 0, INT64_MAX, &errstr);
+		if (errstr != NULL)
+			when = time(NULL);
+	}
+	snprintf(dpath, sizeof(dpath), "%s/Ccmdel.imp", c->cc->import_dir);
+	snprintf(apath, sizeof(apath), "%s/Ccmdir.imp", c->cc->import_dir);
+	ccdir_writer_init(&dw, &c->cp);
+	ccdir_writer_init(&aw, &c->cp);
+	if (ccdir_write_header(&dw, "delete", c->cc->post_office, when) == -1 ||
+	    ccdir_write_header(&aw, "add", c->cc->post_office, when) == -1)
+		goto toobig;
+	for (i = 0; i < c->ndels; i++)
+		if (ccdir_write_record(&dw, &c->dels[i]) == -1)
+			goto toobig;
+	for (i = 0; i < c->nadds; i++)
+		if (ccdir_write_record(&aw, &c->adds[i]) == -1)
+			goto toobig;
+	/* deletions first: cc:Mail's IMPORT applies them first too */
+	if (ccdir_writer_commit(&dw, dpath, err) == -1 ||
+	    ccdir_writer_commit(&aw, apath, err) == -1)
+		goto done;
+	evlog_emit(c->cy->ev, EV_CC_FILES_WRITTEN, GW_SEV_INFO, c->cc->name,
+	    NULL, "wrote %s (%zu deletions) and %s (%zu additions)", dpath,
+	    c->ndels, apath, c->nadds);
+	rc = 0;
+	goto done;
+toobig:
+	gw_err_set(err, GW_EXIT_RUNTIME, "import files larger than %zu bytes",
+	    CCDIR_MAX_FILE);
+done:
+	ccdir_writer_release(&dw);
+	ccdir_writer_release(&aw);
+	return rc;
+}
+
+static void
+print_records(FILE *out, const char *file, const struct gw_record *r,
+    size_t n)
+{
+	size_t i, k, j;
+
+	fprintf(out, "# %s: %zu record%s\n", file, n, n == 1 ? "" : "s");
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < r[i].n; k++)
+			for (j = 0; j < r[i].attr[k].n; j++)
+				fprintf(out, "%s: %s\n", r[i].attr[k].name,
+				    r[i].attr[k].val[j].ptr);
+		fputc('\n', out);
+	}
+}
+
+static void
+print_dry_run(struct cc_cycle *c)
+{
+	struct gw_buf b;
+	size_t i;
+
+	gw_buf_init(&b, 0);
+	fprintf(c->cy->out, "# %s: dry run, nothing written\n# LDAP changes\n",
+	    c->cc->name);
+	for (i = 0; i < c->nchanges; i++)
+		if (c->changes[i].op != GW_OP_NONE)
+			gw_change_ldif(&c->changes[i], &b);
+	if (b.buf != NULL)
+		fputs(b.buf, c->cy->out);
+	gw_buf_release(&b);
+	print_records(c->cy->out, "Ccmdel.imp", c->dels, c->ndels);
+	print_records(c->cy->out, "Ccmdir.imp", c->adds, c->nadds);
+}
+
+/* ---- applying ---- */
+
+struct apply {
+	struct cc_cycle	*c;
+	size_t		*map;		/* apply order -> change index */
+	int		*ok;		/* per change index */
+	size_t		*exists;	/* adds that met an existing entry */
+	size_t		 nexists;
+};
+
+static void
+apply_result(void *arg, size_t idx, int ok, int rc, const char *msg)
+{
+	struct apply *a = arg;
+	struct cc_cycle *c = a->c;
+	size_t ci = a->map[idx];
+
+	if (ok) {
+		a->ok[ci] = 1;
+		return;
+	}
+	if (rc == 68 && c->changes[ci].op == GW_OP_ADD) {
+		/* LDAP_ALREADY_EXISTS: maybe ours from a cycle cut short */
+		a->exists[a->nexists++] = ci;
+		return;
+	}
+	c->cy->counts.errors++;
+	evlog_emit(c->cy->ev, EV_CC_LDAP_FAILED, GW_SEV_ERROR, c->cc->name,
+	    c->changes[ci].dn, "%s", msg);
+}
+
+static int
+op_rank(enum gw_op op)
+{
+	return op == GW_OP_DELETE ? 0 : 1;
+}
+
+/* An add that met an entry: if it is ours, bring it up to date. */
+static int
+adopt_existing(struct apply *a, size_t ci, struct gw_err *err)
+{
+	struct cc_cycle *c = a->c;
+	struct gw_change *ch = &c->changes[ci], mod;
+	struct gw_record old;
+	const char *owner, *fk, *want;
+	size_t failed;
+	int found;
+
+	if ((found = gal_read(c->cy->gal, ch->dn, NULL, &old, err)) == -1)
+		return -1;
+	owner = gw_record_get(&old, "galgateConnector");
+	fk = gw_record_get(&old, "galgateForeignKey");
+	want = gw_record_get(&ch->rec, "galgateForeignKey");
+	if (!found || owner == NULL || strcmp(owner, c->cc->name) != 0 ||
+	    fk == NULL || want == NULL || !gw_strcaseeq(fk, want)) {
+		c->cy->counts.errors++;
+		evlog_emit(c->cy->ev, EV_CC_NOT_OURS, GW_SEV_ERROR, c->cc->name,
+		    ch->dn, "an entry this connector did not make is in the "
+		    "way; left alone");
+		gw_record_release(&old);
+		return 0;
+	}
+	gw_change_init(&mod, GW_OP_MODIFY, ch->dn);
+	gw_change_diff(&mod, &old, &ch->rec, NULL);
+	gw_record_release(&old);
+	/* keep what the GAL adds itself (structural class chain) */
+	if (mod.nmods > 0) {
+		size_t k, w = 0;
+
+		for (k = 0; k < mod.nmods; k++)
+			if (mod.mods[k].op == GW_MOD_DELETE)
+				continue;
+			else
+				mod.mods[w++] = mod.mods[k];
+		mod.nmods = w;
+	}
+	if (mod.nmods > 0 && gal_apply(c->cy->gal, &mod, 1, 1, 0, NULL, NULL,
+	    &failed, err) == -1) {
+		gw_change_release(&mod);
+		return -1;
+	}
+	a->ok[ci] = mod.nmods == 0 || failed == 0;
+	gw_change_release(&mod);
+	return 0;
+}
+
+static int
+apply_ldap(struct cc_cycle *c, int *ok, struct gw_err *err)
+{
+	struct gw_change *ordered;
+	struct apply a;
+	size_t i, n = 0, failed;
+	int rank, rc = -1;
+
+	ordered = gw_calloc(c->nchanges + 1, sizeof(*ordered));
+	a.c = c;
+	a.map = gw_calloc(c->nchanges + 1, sizeof(*a.map));
+	a.ok = ok;
+	a.exists = gw_calloc(c->nchanges + 1, sizeof(*a.exists));
+	a.nexists = 0;
+	/* deletions first, so a renamed entry frees its old name */
+	for (rank = 0; rank <= 1; rank++)
+		for (i = 0; i < c->nchanges; i++) {
+			if (c->changes[i].op == GW_OP_NONE) {
+				ok[i] = 1;
+				continue;
+			}
+			if (op_rank(c->changes[i].op) != rank)
+				continue;
+			ordered[n] = c->changes[i];	/* shallow */
+			a.map[n++] = i;
+		}
+	if (gal_apply(c->cy->gal, ordered, n, CC_WINDOW, 0, apply_result, &a,
+	    &failed, err) == -1)
+		goto done;
+	for (i = 0; i < a.nexists; i++)
+		if (adopt_existing(&a, a.exists[i], err) == -1)
+			goto done;
+	rc = 0;
+done:
+	free(ordered);
+	free(a.map);
+	free(a.exists);
+	return rc;
+}
+
+static void
+uuid_from_hex(const char *hex, unsigned char out[16])
+{
+	int i, h, l;
+
+	for (i = 0; i < 16; i++) {
+		h = hex[2 * i] <= '9' ? hex[2 * i] - '0' : hex[2 * i] - 'a' + 10;
+		l = hex[2 * i + 1] <= '9' ? hex[2 * i + 1] - '0' :
+		    hex[2 * i + 1] - 'a' + 10;
+		out[i] = (unsigned char)(h * 16 + l);
+	}
+}
+
+/* The shadow after the cycle, in one transaction. */
+static int
+commit_shadow(struct cc_cycle *c, const int *ok, struct gw_err *err)
+{
+	struct gw_txn *txn;
+	struct gw_buf v;
+	struct strmap live;
+	struct strmap_slot *s;
+	unsigned char key[17];
+	uint64_t head, floor;
+	char hex[33];
+	size_t i, k = 0;
+	static const char digits[] = "0123456789abcdef";
+
+	gw_buf_init(&v, 0);
+	strmap_init(&live);
+	if (state_begin(c->cy->state, 1, &txn, err) == -1)
+		return -1;
+	for (i = 0; i < c->nchanges; i++) {
+		const char *sk = c->change_keys[i];
+
+		if (!ok[i])
+			continue;
+		if (c->change_owned[i] == NULL) {
+			if (shadow_del(txn, c->cc->name, sk, strlen(sk),
+			    err) == -1)
+				goto fail;
+			continue;
+		}
+		owned_value(c->change_owned[i], &v);
+		if (shadow_put(txn, c->cc->name, sk, strlen(sk), v.buf, v.len,
+		    err) == -1)
+			goto fail;
+	}
+	for (i = 0; i < c->nrcpt; i++) {
+		struct gal_rcpt *r = c->rcpt[i];
+
+		for (k = 0; k < 16; k++) {
+			hex[2 * k] = digits[r->uuid[k] >> 4];
+			hex[2 * k + 1] = digits[r->uuid[k] & 15];
+		}
+		hex[32] = '\0';
+		strmap_put(&live, hex, (void *)1);
+		if (!r->name_new)
+			continue;
+		key[0] = 'e';
+		memcpy(key + 1, r->uuid, 16);
+		gw_buf_reset(&v);
+		gw_buf_add(&v, r->base, strlen(r->base) + 1);
+		gw_buf_add(&v, r->chosen, strlen(r->chosen));
+		if (shadow_put(txn, c->cc->name, key, 17, v.buf, v.len,
+		    err) == -1)
+			goto fail;
+	}
+	/* recipients that left the export scope give their name back */
+	k = 0;
+	while ((s = strmap_next(&c->chosen_by_uuid, &k)) != NULL) {
+		if (strmap_has(&live, s->key))
+			continue;
+		key[0] = 'e';
+		uuid_from_hex(s->key, key + 1);
+		if (shadow_del(txn, c->cc->name, key, 17, err) == -1)
+			goto fail;
+	}
+	if (journal_head(txn, &head, &floor, err) == -1 ||
+	    wmark_put_u64(txn, c->cc->name, "journal_usn", head, err) == -1 ||
+	    wmark_put_u64(txn, c->cc->name, "last_cycle",
+	    (unsigned long long)time(NULL), err) == -1 ||
+	    wmark_put_u64(txn, c->cc->name, "exported", c->nrcpt, err) == -1 ||
+	    wmark_put_u64(txn, c->cc->name, "export_all", 0, err) == -1 ||
+	    wmark_put_u64(txn, c->cc->name, "import_all", 0, err) == -1)
+		goto fail;
+	strmap_release(&live);
+	gw_buf_release(&v);
+	return state_commit(txn, err);
+fail:
+	state_abort(txn);
+	strmap_release(&live);
+	gw_buf_release(&v);
+	return -1;
+}
+
+/* ---- the cycle ---- */
+
+static void
+cycle_release(struct cc_cycle *c)
+{
+	struct strmap_slot *s;
+	size_t i;
+
+	for (i = 0; i < c->nnative; i++)
+		cc_entry_free(c->native[i]);
+	free(c->native);
+	for (i = 0; i < c->nlists; i++)
+		cc_entry_free(c->lists[i]);
+	free(c->lists);
+	for (i = 0; i < c->nbboards; i++)
+		cc_entry_free(c->bboards[i]);
+	free(c->bboards);
+	i = 0;
+	while ((s = strmap_next(&c->gal_side, &i)) != NULL)
+		if (strchr("lLrR", ((struct cc_entry *)s->val)->locn) != NULL)
+			cc_entry_free(s->val);
+	strmap_release(&c->gal_side);
+	strmap_release(&c->taken);
+	for (i = 0; i < c->nrcpt; i++)
+		cc_rcpt_free(c->rcpt[i]);
+	free(c->rcpt);
+	i = 0;
+	while ((s = strmap_next(&c->owned, &i)) != NULL)
+		cc_owned_free(s->val);
+	strmap_release(&c->owned);
+	i = 0;
+	while ((s = strmap_next(&c->chosen_by_uuid, &i)) != NULL)
+		free(s->val);
+	strmap_release(&c->chosen_by_uuid);
+	i = 0;
+	while ((s = strmap_next(&c->name_dn, &i)) != NULL)
+		free(s->val);
+	strmap_release(&c->name_dn);
+	for (i = 0; i < c->ndels; i++)
+		gw_record_release(&c->dels[i]);
+	free(c->dels);
+	for (i = 0; i < c->nadds; i++)
+		gw_record_release(&c->adds[i]);
+	free(c->adds);
+	for (i = 0; i < c->nchanges; i++) {
+		gw_change_release(&c->changes[i]);
+		free(c->change_keys[i]);
+		cc_owned_free(c->change_owned[i]);
+	}
+	free(c->changes);
+	free(c->change_keys);
+	free(c->change_owned);
+	for (i = 0; i < 3; i++)
+		free(c->paths[i]);
+	gw_cp_close(&c->cp);
+}
+
+static int
+check_thresholds(struct cc_cycle *c, struct gw_err *err)
+{
+	size_t i, ldel = 0;
+
+	for (i = 0; i < c->nchanges; i++)
+		if (c->changes[i].op == GW_OP_DELETE &&
+		    c->change_owned[i] == NULL)
+			ldel++;
+	if (gw_threshold_exceeded(&c->cc->threshold, c->ndels, c->ngal_side,
+	    c->cy->allow_deletes)) {
+		evlog_emit(c->cy->ev, EV_CC_THRESHOLD, GW_SEV_ERROR, c->cc->name,
+		    NULL, "the cycle would delete %zu of the %zu GAL entries "
+		    "cc:Mail holds: more than delete_threshold allows; nothing "
+		    "written (check the export containers, or run with "
+		    "--allow-deletes %zu)", c->ndels, c->ngal_side, c->ndels);
+		return gw_err_set(err, GW_EXIT_THRESHOLD, "%s: %zu deletions "
+		    "in cc:Mail exceed delete_threshold; nothing written",
+		    c->cc->name, c->ndels);
+	}
+	if (gw_threshold_exceeded(&c->cc->threshold, ldel, c->owned.n,
+	    c->cy->allow_deletes)) {
+		evlog_emit(c->cy->ev, EV_CC_THRESHOLD, GW_SEV_ERROR, c->cc->name,
+		    c->cc->import_x500, "the cycle would delete %zu of the %zu "
+		    "entries imported from cc:Mail: more than delete_threshold "
+		    "allows; nothing written (a truncated Ccmdir.exp?  "
+		    "--allow-deletes %zu to accept)", ldel, c->owned.n, ldel);
+		return gw_err_set(err, GW_EXIT_THRESHOLD, "%s: %zu deletions "
+		    "in the GAL exceed delete_threshold; nothing written",
+		    c->cc->name, ldel);
+	}
+	return 0;
+}
+
+static int
+ccmail_cycle(struct gw_connector *con, struct gw_cycle *cy, struct gw_err *err)
+{
+	struct cc_cycle c;
+	int *ok = NULL, export_all, import_all, rc = -1;
+	size_t i, nusers = 0;
+
+	memset(&c, 0, sizeof(c));
+	c.cc = con->priv;
+	c.cy = cy;
+	strmap_init(&c.gal_side);
+	strmap_init(&c.taken);
+	strmap_init(&c.owned);
+	strmap_init(&c.chosen_by_uuid);
+	strmap_init(&c.name_dn);
+	if (gw_cp_open(&c.cp, c.cc->codepage, err) == -1)
+		return -1;
+	if (load_shadow(&c, &export_all, &import_all, err) == -1 ||
+	    cc_read_exports(&c, err) == -1)
+		goto done;
+	for (i = 0; i < c.nnative; i++)
+		if (strchr("LlRr", c.native[i]->locn) != NULL)
+			nusers++;
+	evlog_emit(cy->ev, EV_CC_READ, GW_SEV_INFO, c.cc->name, NULL,
+	    "read %zu GAL-originated entries, %zu cc:Mail entries (%zu users, "
+	    "%zu post offices, %zu aliases), %zu lists, %zu bulletin boards",
+	    c.ngal_side, c.nnative, nusers, c.nposts, c.naliases, c.nlists,
+	    c.nbboards);
+	fprintf(cy->out, "%s: read %zu GAL-originated entries, %zu cc:Mail "
+	    "entries, %zu lists, %zu bulletin boards\n", c.cc->name,
+	    c.ngal_side, c.nnative, c.nlists, c.nbboards);
+	if (import_all) {
+		struct strmap_slot *s;
+
+		i = 0;
+		while ((s = strmap_next(&c.owned, &i)) != NULL)
+			memset(((struct cc_owned *)s->val)->hash, 0,
+			    GW_HASH_LEN);
+	}
+	if (export_all) {
+		/* cc:Mail is offered every recipient again */
+		struct strmap_slot *s;
+
+		i = 0;
+		while ((s = strmap_next(&c.gal_side, &i)) != NULL)
+			if (strchr("lLrR", ((struct cc_entry *)s->val)->locn))
+				((struct cc_entry *)s->val)->locn = '?';
+	}
+	if (cc_plan_export(&c, err) == -1 || cc_plan_import(&c, err) == -1)
+		goto done;
+	if (check_thresholds(&c, err) == -1)
+		goto done;
+	if (cy->dry_run) {
+		print_dry_run(&c);
+		rc = 0;
+		goto done;
+	}
+	if (write_imports(&c, err) == -1)
+		goto done;
+	ok = gw_calloc(c.nchanges + 1, sizeof(*ok));
+	if (apply_ldap(&c, ok, err) == -1)
+		goto done;
+	for (i = 0; i < c.nchanges; i++) {
+		if (!ok[i] || c.changes[i].op == GW_OP_NONE)
+			continue;
+		if (c.changes[i].op == GW_OP_ADD)
+			cy->counts.adds++;
+		else if (c.changes[i].op == GW_OP_MODIFY)
+			cy->counts.modifies++;
+		else if (c.changes[i].op == GW_OP_DELETE &&
+		    c.change_owned[i] == NULL)
+			cy->counts.deletes++;
+	}
+	if (commit_shadow(&c, ok, err) == -1)
+		goto done;
+	fprintf(cy->out, "%s: Ccmdel.imp %zu records, Ccmdir.imp %zu records\n",
+	    c.cc->name, c.ndels, c.nadds);
+	rc = 0;
+done:
+	free(ok);
+	cycle_release(&c);
+	return rc;
+}
+
+static int
+ccmail_reset(struct gw_connector *con, struct gw_cycle *cy,
+    const struct gw_reset *r, struct gw_err *err)
+{
+	struct gw_txn *txn;
+
+	if (r->requestor != NULL)
+		return gw_err_set(err, GW_EXIT_USAGE, "connector %s: cc:Mail "
+		    "has no requestors", con->name);
+	if (state_begin(cy->state, 1, &txn, err) == -1)
+		return -1;
+	if ((r->export_all && wmark_put_u64(txn, con->name, "export_all", 1,
+	    err) == -1) || (r->import_all && wmark_put_u64(txn, con->name,
+	    "import_all", 1, err) == -1)) {
+		state_abort(txn);
+		return -1;
+	}
+	return state_commit(txn, err);
+}
+
+const struct gw_connector_ops connector_ccmail = {
+	.type = "ccmail",
+	.keys = ccmail_keys,
+	.peer_keys = NULL,
+	.configure = ccmail_configure,
+	.import = ccmail_cycle,
+	.export = NULL,
+	.status = NULL,
+	.reset = ccmail_reset,
+	.release = ccmail_release,
+};

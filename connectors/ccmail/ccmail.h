@@ -1,0 +1,163 @@
+/*
+ * ccmail.h: the cc:Mail connector's private types (seed 004's cycle).
+ *
+ * One cycle: read the three exports (ccmail_read.c), work out what
+ * cc:Mail lacks from the GAL's export containers (ccmail_export.c) and
+ * what the GAL lacks from cc:Mail (ccmail_import.c), check both deletion
+ * counts against the threshold, then write Ccmdel.imp and Ccmdir.imp, apply
+ * the LDAP changes, and record the shadow.  Nothing is written before both
+ * sides are planned.
+ */
+#ifndef GW_CCMAIL_H
+#define GW_CCMAIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codepage.h"
+#include "conf.h"
+#include "connector.h"
+#include "dn.h"
+#include "record.h"
+#include "strmap.h"
+
+/* event IDs 2000-2999 */
+enum {
+	EV_CC_READ = 2001,		/* counts of what the exports held */
+	EV_CC_RECORD_SKIPPED = 2002,	/* malformed record, skipped */
+	EV_CC_FILE_REFUSED = 2003,	/* structurally broken file */
+	EV_CC_MEMBER_UNKNOWN = 2004,	/* list member not resolved */
+	EV_CC_CHAR_REPLACED = 2005,	/* character not in the code page */
+	EV_CC_THRESHOLD = 2006,		/* deletion threshold hit */
+	EV_CC_FILES_WRITTEN = 2007,	/* Ccmdel.imp and Ccmdir.imp */
+	EV_CC_LDAP_FAILED = 2008,	/* an LDAP write was refused */
+	EV_CC_NAME_CHOSEN = 2009,	/* a GAL name clashed: another chosen */
+	EV_CC_NOT_OURS = 2010		/* an entry in the way is not ours */
+};
+
+struct ccmail {
+	const char		*name;		/* connector instance */
+	const char		*export_dir;
+	const char		*import_dir;
+	const char		*post_office;	/* the gateway's PO */
+	const char		*import_x500;
+	struct gw_dn		 import_dn;
+	char			*import_ldap;
+	struct gw_dn		*export_dn;
+	char			**export_ldap;
+	size_t			 nexport;
+	const char		*smtp_template;	/* NULL: no SMTP address */
+	const char		*codepage;
+	struct gw_threshold	 threshold;
+};
+
+/* One cc:Mail directory entry, list or bulletin board, as exported. */
+enum cc_kind {
+	CC_USER = 'u',
+	CC_LIST = 'l',
+	CC_BBOARD = 'b'
+};
+
+struct cc_entry {
+	enum cc_kind	 kind;
+	char		 locn;
+	char		*name;
+	char		*po;		/* home PO (header PO for L, R) */
+	char		*addr;
+	char		*fan;
+	char		*comments;
+	char		**members;	/* lists */
+	size_t		 nmembers;
+	const char	*file;
+	long		 line;
+};
+
+/* A GAL recipient in an export container. */
+struct gal_rcpt {
+	unsigned char	 uuid[16];
+	char		*dn;
+	char		*x500;
+	char		*site;
+	char		*base;		/* display name: what cc:Mail is offered */
+	char		*alias;
+	char		*office;
+	char		*phone;
+	uint64_t	 first_usn;	/* order of arrival in the journal */
+	char		*chosen;	/* its cc:Mail name */
+	int		 name_new;	/* chosen this cycle */
+};
+
+/* What this connector created in the GAL, as the shadow remembers it. */
+struct cc_owned {
+	unsigned char	 hash[GW_HASH_LEN];
+	char		*dn;
+	char		*alias;
+	char		*smtp;
+	int		 seen;
+};
+
+/* Everything one cycle reads and plans. */
+struct cc_cycle {
+	struct ccmail		*cc;
+	struct gw_cycle		*cy;
+	struct gw_codepage	 cp;
+	char			 exporting_po[128];
+	char			*paths[3];	/* the exports; entries point here */
+	/* read from cc:Mail */
+	struct cc_entry		**native;	/* users not on the gateway PO */
+	size_t			 nnative;
+	struct cc_entry		**lists;
+	size_t			 nlists;
+	struct cc_entry		**bboards;
+	size_t			 nbboards;
+	struct strmap		 gal_side;	/* fold(name) -> cc_entry on our PO */
+	struct strmap		 taken;		/* fold(name) of every cc:Mail entry */
+	size_t			 ngal_side, nposts, naliases;
+	/* the GAL */
+	struct gal_rcpt		**rcpt;
+	size_t			 nrcpt;
+	struct strmap		 owned;		/* shadow key -> cc_owned */
+	struct strmap		 chosen_by_uuid; /* hex uuid -> "base\0chosen" */
+	/* the plan */
+	struct gw_record	*dels;		/* Ccmdel.imp records */
+	size_t			 ndels;
+	struct gw_record	*adds;		/* Ccmdir.imp records */
+	size_t			 nadds;
+	struct gw_change	*changes;	/* LDAP changes, deletes first */
+	char			**change_keys;	/* shadow key of each change */
+	struct cc_owned		**change_owned;	/* shadow after it, NULL: gone */
+	size_t			 nchanges;
+	struct strmap		 name_dn;	/* fold(cc:Mail name) -> DN (owned) */
+};
+
+/* ccmail_read.c */
+int	cc_read_exports(struct cc_cycle *, struct gw_err *);
+void	cc_entry_free(struct cc_entry *);
+
+/* ccmail_export.c */
+void	cc_rcpt_free(struct gal_rcpt *);
+int	cc_plan_export(struct cc_cycle *, struct gw_err *);
+
+/* ccmail_import.c */
+int	cc_plan_import(struct cc_cycle *, struct gw_err *);
+/* 1 if that shadow key belongs to what this connector imported */
+void	cc_owned_free(struct cc_owned *);
+
+/* ccmail_names.c */
+/* "Last, First" -> surname and given name (either may come back ""). */
+void	cc_split_name(const char *name, char **sn, char **given);
+/* Letters and digits of the name, ASCII, at most 32 (caller frees). */
+char	*cc_alias_base(const char *name);
+/*
+ * Expands an smtp_template (%g %s %i %a %%) into an address; accented
+ * letters transliterated, characters an address cannot hold left out.
+ * NULL if the result is not an address (caller frees).
+ */
+char	*cc_smtp_expand(const char *tmpl, const char *given, const char *sn,
+	    const char *initials, const char *alias);
+/* Inserts n before the '@' ("a.b@x" -> "a.b2@x"); caller frees. */
+char	*cc_smtp_number(const char *addr, unsigned n);
+/* The string after a round trip through the code page. */
+char	*cc_roundtrip(struct gw_codepage *, const char *, int *replaced);
+
+#endif

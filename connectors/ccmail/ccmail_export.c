@@ -1,0 +1,377 @@
+/*
+ * GAL -> cc:Mail: which GAL recipients cc:Mail lacks or holds wrongly, as
+ * Ccmdel.imp and Ccmdir.imp records.  cc:Mail's own export is the truth
+ * of what it has, compared case-insensitively by name as cc:Mail does, so
+ * once it has imported what galgate wrote the next cycle writes nothing
+ * (no update cycle, KB Q237588).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccmail.h"
+#include "gal.h"
+#include "journal.h"
+#include "state.h"
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int
+parse_uuid(const char *s, unsigned char out[16])
+{
+	int i = 0, h, l;
+
+	for (; *s != '\0' && i < 16; s++) {
+		if (*s == '-')
+			continue;
+		if ((h = hexval(s[0])) < 0 || (l = hexval(s[1])) < 0)
+			return -1;
+		out[i++] = (unsigned char)(h * 16 + l);
+		s++;
+	}
+	return i == 16 ? 0 : -1;
+}
+
+void
+cc_rcpt_free(struct gal_rcpt *r)
+{
+	free(r->dn);
+	free(r->x500);
+	free(r->site);
+	free(r->base);
+	free(r->alias);
+	free(r->office);
+	free(r->phone);
+	free(r->chosen);
+	free(r);
+}
+
+struct collect {
+	struct cc_cycle	*c;
+	const char	*container;
+};
+
+static int
+collect_cb(void *arg, const struct gw_record *rec)
+{
+	struct collect *co = arg;
+	struct cc_cycle *c = co->c;
+	const char *owner = gw_record_get(rec, "galgateConnector");
+	const char *uuid = gw_record_get(rec, "entryUUID");
+	const char *base = gw_record_get(rec, "displayName");
+	struct gal_rcpt *r;
+	struct gw_dn dn;
+	struct gw_err err;
+	size_t i;
+
+	/* what this connector imported is cc:Mail's own: never sent back */
+	if (owner != NULL && strcmp(owner, c->cc->name) == 0)
+		return 0;
+	if (base == NULL)
+		base = gw_record_get(rec, "cn");
+	if (uuid == NULL || base == NULL || *base == '\0')
+		return 0;
+	for (i = 0; i < c->nrcpt; i++)
+		if (gw_strcaseeq(c->rcpt[i]->dn, rec->dn))
+			return 0;	/* two export containers nest */
+	gw_err_init(&err);
+	gw_dn_init(&dn);
+	if (gw_dn_parse_ldap(rec->dn, c->cy->conf->suffix, &dn, &err) == -1)
+		return 0;
+	r = gw_calloc(1, sizeof(*r));
+	if (parse_uuid(uuid, r->uuid) == -1) {
+		gw_dn_release(&dn);
+		free(r);
+		return 0;
+	}
+	r->dn = gw_strdup(rec->dn);
+	r->x500 = gw_dn_x500_str(&dn);
+	r->site = gw_strdup(dn.n >= 2 && gw_strcaseeq(dn.rdn[1].type, "ou") ?
+	    dn.rdn[1].value : c->cy->conf->site);
+	r->base = gw_strdup(base);
+	r->alias = gw_record_get(rec, "mailNickname") != NULL ?
+	    gw_strdup(gw_record_get(rec, "mailNickname")) : NULL;
+	r->office = gw_record_get(rec, "physicalDeliveryOfficeName") != NULL ?
+	    gw_strdup(gw_record_get(rec, "physicalDeliveryOfficeName")) : NULL;
+	r->phone = gw_record_get(rec, "telephoneNumber") != NULL ?
+	    gw_strdup(gw_record_get(rec, "telephoneNumber")) : NULL;
+	gw_dn_release(&dn);
+	c->rcpt = gw_realloc(c->rcpt, (c->nrcpt + 1) * sizeof(*c->rcpt));
+	c->rcpt[c->nrcpt++] = r;
+	return 0;
+}
+
+static int
+read_gal(struct cc_cycle *c, struct gw_err *err)
+{
+	static const char *attrs[] = { "entryUUID", "displayName", "cn",
+	    "mailNickname", "physicalDeliveryOfficeName", "telephoneNumber",
+	    "galgateConnector", NULL };
+	struct collect co = { c, NULL };
+	size_t i;
+	int missing;
+
+	for (i = 0; i < c->cc->nexport; i++) {
+		co.container = c->cc->export_ldap[i];
+		if (gal_search(c->cy->gal, c->cc->export_ldap[i], GAL_SCOPE_SUB,
+		    "(&(|(objectClass=inetOrgPerson)(objectClass=groupOfNames))"
+		    "(!(galgateHidden=TRUE)))", attrs, collect_cb, &co,
+		    &missing, err) == -1)
+			return -1;
+		/* a wrong suffix must not look like an empty GAL */
+		if (missing)
+			return gw_err_set(err, GW_EXIT_RUNTIME, "export "
+			    "container %s does not exist (run galgate init?)",
+			    c->cc->export_ldap[i]);
+	}
+	return 0;
+}
+
+static int
+by_arrival(const void *a, const void *b)
+{
+	const struct gal_rcpt *x = *(struct gal_rcpt *const *)a;
+	const struct gal_rcpt *y = *(struct gal_rcpt *const *)b;
+
+	if (x->first_usn != y->first_usn)
+		return x->first_usn < y->first_usn ? -1 : 1;
+	return strcmp(x->dn, y->dn);
+}
+
+static void
+uuid_hex(const unsigned char u[16], char out[33])
+{
+	static const char hex[] = "0123456789abcdef";
+	int i;
+
+	for (i = 0; i < 16; i++) {
+		out[2 * i] = hex[u[i] >> 4];
+		out[2 * i + 1] = hex[u[i] & 15];
+	}
+	out[32] = '\0';
+}
+
+static void
+use_name(struct strmap *used, const char *name)
+{
+	char *k = gw_fold(name);
+
+	strmap_put(used, k, (void *)1);
+	free(k);
+}
+
+static int
+name_used(const struct strmap *used, const char *name)
+{
+	char *k = gw_fold(name);
+	int r = strmap_has(used, k);
+
+	free(k);
+	return r;
+}
+
+/*
+ * Every recipient gets its cc:Mail name: the one it had while its display
+ * name stays the same, else (in order of arrival in the journal) the
+ * display name, the display name with its site, then with a number.
+ */
+static int
+choose_names(struct cc_cycle *c, struct gw_err *err)
+{
+	struct strmap used;
+	struct gw_txn *txn = NULL;
+	struct journal_entry je;
+	struct gw_buf cand;
+	const char *kept;
+	char hex[33], *base;
+	size_t i, nnew = 0;
+	int rep, rc = -1;
+	unsigned n;
+
+	strmap_init(&used);
+	gw_buf_init(&cand, 0);
+	for (i = 0; i < c->nnative; i++)
+		use_name(&used, c->native[i]->name);
+	if (state_begin(c->cy->state, 0, &txn, err) == -1)
+		goto done;
+	for (i = 0; i < c->nrcpt; i++) {
+		struct gal_rcpt *r = c->rcpt[i];
+
+		uuid_hex(r->uuid, hex);
+		kept = strmap_get(&c->chosen_by_uuid, hex);
+		if (kept != NULL && strcmp(kept, r->base) == 0) {
+			r->chosen = gw_strdup(kept + strlen(kept) + 1);
+			use_name(&used, r->chosen);
+			continue;
+		}
+		if (journal_entry_get(txn, r->uuid, &je, err) == -1)
+			goto done;
+		r->first_usn = je.first_usn != 0 ? je.first_usn : UINT64_MAX;
+		r->name_new = 1;
+		nnew++;
+	}
+	state_abort(txn);
+	txn = NULL;
+	/* new names in order of arrival: the first comer keeps the plain one */
+	if (c->nrcpt > 1)
+		qsort(c->rcpt, c->nrcpt, sizeof(*c->rcpt), by_arrival);
+	for (i = 0; i < c->nrcpt && nnew > 0; i++) {
+		struct gal_rcpt *r = c->rcpt[i];
+
+		if (!r->name_new)
+			continue;
+		base = cc_roundtrip(&c->cp, r->base, &rep);
+		if (rep > 0)
+			evlog_emit(c->cy->ev, EV_CC_CHAR_REPLACED,
+			    GW_SEV_WARNING, c->cc->name, r->x500, "%d "
+			    "characters of '%s' are not in %s: replaced by "
+			    "'?'", rep, r->base, c->cp.name);
+		gw_buf_reset(&cand);
+		gw_buf_addstr(&cand, base);
+		for (n = 1; name_used(&used, cand.buf); n++) {
+			gw_buf_reset(&cand);
+			gw_buf_printf(&cand, "%s (%s)", base, r->site);
+			if (n > 1)
+				gw_buf_printf(&cand, " %u", n);
+			if (n > 1000) {
+				free(base);
+				gw_err_set(err, GW_EXIT_RUNTIME, "no free "
+				    "cc:Mail name for %s", r->x500);
+				goto done;
+			}
+		}
+		if (strcmp(cand.buf, base) != 0)
+			evlog_emit(c->cy->ev, EV_CC_NAME_CHOSEN, GW_SEV_INFO,
+			    c->cc->name, r->x500, "'%s' is taken in cc:Mail "
+			    "(names are unique, case-insensitively): this "
+			    "recipient is '%s' there", base, cand.buf);
+		free(base);
+		r->chosen = gw_strdup(cand.buf);
+		use_name(&used, r->chosen);
+	}
+	for (i = 0; i < c->nrcpt; i++) {
+		char *key = gw_fold(c->rcpt[i]->chosen);
+
+		strmap_put(&c->name_dn, key, gw_strdup(c->rcpt[i]->dn));
+		free(key);
+	}
+	rc = 0;
+done:
+	state_abort(txn);
+	gw_buf_release(&cand);
+	strmap_release(&used);
+	return rc;
+}
+
+static int
+streq_null(const char *a, const char *b)
+{
+	if (a == NULL || *a == '\0')
+		return b == NULL || *b == '\0';
+	return b != NULL && strcmp(a, b) == 0;
+}
+
+static void
+add_del(struct cc_cycle *c, const struct cc_entry *have)
+{
+	struct gw_record *r;
+	char locn[2] = { have->locn, '\0' };
+
+	c->dels = gw_realloc(c->dels, (c->ndels + 1) * sizeof(*c->dels));
+	r = &c->dels[c->ndels++];
+	gw_record_init(r);
+	gw_record_add_str(r, "Name", have->name);
+	gw_record_add_str(r, "Locn", locn);
+	gw_record_add_str(r, "PO", have->po);
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	const struct gw_record *x = a, *y = b;
+
+	return strcasecmp(gw_record_get(x, "Name"), gw_record_get(y, "Name"));
+}
+
+int
+cc_plan_export(struct cc_cycle *c, struct gw_err *err)
+{
+	struct strmap matched;
+	struct strmap_slot *s;
+	struct gw_buf comments;
+	char *fan, *cmt, *key;
+	struct cc_entry *have;
+	size_t i = 0, k;
+	int rep;
+
+	if (read_gal(c, err) == -1 || choose_names(c, err) == -1)
+		return -1;
+	strmap_init(&matched);
+	gw_buf_init(&comments, 0);
+	for (k = 0; k < c->nrcpt; k++) {
+		struct gal_rcpt *r = c->rcpt[k];
+		struct gw_record *w;
+		char *f = gw_strdup("EX:");
+
+		gw_buf_reset(&comments);
+		if (r->alias != NULL || r->office != NULL || r->phone != NULL)
+			gw_buf_printf(&comments, "%s;%s;%s",
+			    r->alias != NULL ? r->alias : "",
+			    r->office != NULL ? r->office : "",
+			    r->phone != NULL ? r->phone : "");
+		f = gw_realloc(f, strlen(r->x500) + 4);
+		strcat(f, r->x500);
+		fan = cc_roundtrip(&c->cp, f, &rep);
+		free(f);
+		cmt = cc_roundtrip(&c->cp, comments.buf != NULL ? comments.buf :
+		    "", &rep);
+		key = gw_fold(r->chosen);
+		have = strmap_get(&c->gal_side, key);
+		if (have != NULL)
+			strmap_put(&matched, key, have);
+		free(key);
+		if (have != NULL && strcmp(have->name, r->chosen) == 0 &&
+		    (have->locn == 'l' || have->locn == 'L') &&
+		    streq_null(have->fan, fan) &&
+		    streq_null(have->comments, cmt)) {
+			free(fan);
+			free(cmt);
+			continue;
+		}
+		/* a name whose case changed must be re-added to change */
+		if (have != NULL && strcmp(have->name, r->chosen) != 0)
+			add_del(c, have);
+		c->adds = gw_realloc(c->adds, (c->nadds + 1) * sizeof(*c->adds));
+		w = &c->adds[c->nadds++];
+		gw_record_init(w);
+		gw_record_add_str(w, "Name", r->chosen);
+		gw_record_add_str(w, "Locn", "l");
+		gw_record_add_str(w, "PO", c->cc->post_office);
+		gw_record_add_str(w, "FAN", fan);
+		if (*cmt != '\0')
+			gw_record_add_str(w, "Comments", cmt);
+		free(fan);
+		free(cmt);
+	}
+	/* what cc:Mail holds for the GAL that the GAL no longer has */
+	while ((s = strmap_next(&c->gal_side, &i)) != NULL)
+		if (!strmap_has(&matched, s->key))
+			add_del(c, s->val);
+	strmap_release(&matched);
+	gw_buf_release(&comments);
+	if (c->ndels > 1)
+		qsort(c->dels, c->ndels, sizeof(*c->dels), by_name);
+	if (c->nadds > 1)
+		qsort(c->adds, c->nadds, sizeof(*c->adds), by_name);
+	return 0;
+}

@@ -1,0 +1,238 @@
+/* Reading Ccmdir.exp, Ccmlist.exp and Ccmbb.exp into the cycle. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccdir.h"
+#include "ccmail.h"
+
+void
+cc_entry_free(struct cc_entry *e)
+{
+	size_t i;
+
+	if (e == NULL)
+		return;
+	free(e->name);
+	free(e->po);
+	free(e->addr);
+	free(e->fan);
+	free(e->comments);
+	for (i = 0; i < e->nmembers; i++)
+		free(e->members[i]);
+	free(e->members);
+	free(e);
+}
+
+static char *
+dup_or_null(const struct gw_record *rec, const char *kw)
+{
+	const char *v = gw_record_get(rec, kw);
+
+	return v != NULL ? gw_strdup(v) : NULL;
+}
+
+static void
+push(struct cc_entry ***list, size_t *n, struct cc_entry *e)
+{
+	*list = gw_realloc(*list, (*n + 1) * sizeof(**list));
+	(*list)[(*n)++] = e;
+}
+
+static void
+skipped(struct cc_cycle *c, const char *file, long line, const char *why)
+{
+	c->cy->counts.skipped++;
+	evlog_emit(c->cy->ev, EV_CC_RECORD_SKIPPED, GW_SEV_WARNING, c->cc->name,
+	    NULL, "%s:%ld: record skipped: %s", file, line, why);
+}
+
+/* One Ccmdir.exp record.  Returns 0, or -1 with why set (skipped). */
+static int
+take_directory(struct cc_cycle *c, const struct gw_record *rec,
+    const char *file, long line, const char **why)
+{
+	const char *name = gw_record_get(rec, "Name");
+	const char *locn = gw_record_get(rec, "Locn");
+	const char *po = gw_record_get(rec, "PO");
+	struct cc_entry *e;
+	char *key;
+
+	if (name == NULL || *name == '\0')
+		return (*why = "no Name:", -1);
+	if (locn == NULL || strlen(locn) != 1 ||
+	    strchr("PpLlRrAa", locn[0]) == NULL)
+		return (*why = "Locn: must be one of P p L l R r A a", -1);
+	if (strchr("lra", locn[0]) != NULL && (po == NULL || *po == '\0'))
+		return (*why = "Locn l, r and a need a PO:", -1);
+	if (gw_record_attr(rec, "List") != NULL ||
+	    gw_record_attr(rec, "Member") != NULL ||
+	    gw_record_attr(rec, "BBoard") != NULL)
+		return (*why = "list or bulletin board keywords in a directory "
+		    "record", -1);
+	key = gw_fold(name);
+	if (strmap_has(&c->taken, key)) {
+		free(key);
+		return (*why = "the name is already in this export "
+		    "(names are unique, case-insensitively)", -1);
+	}
+	e = gw_calloc(1, sizeof(*e));
+	e->kind = CC_USER;
+	e->locn = locn[0];
+	e->name = gw_strdup(name);
+	e->po = po != NULL && *po != '\0' ? gw_strdup(po) :
+	    gw_strdup(c->exporting_po);
+	e->addr = dup_or_null(rec, "Addr");
+	e->fan = dup_or_null(rec, "FAN");
+	e->comments = dup_or_null(rec, "Comments");
+	e->file = file;
+	e->line = line;
+	strmap_put(&c->taken, key, e);
+	if (gw_strcaseeq(e->po, c->cc->post_office) && strchr("lLrR",
+	    e->locn) != NULL) {
+		/* one of ours coming back: a GAL entry, never imported */
+		strmap_put(&c->gal_side, key, e);
+		c->ngal_side++;
+	} else if (e->locn == 'P' || e->locn == 'p') {
+		c->nposts++;
+		push(&c->native, &c->nnative, e);
+	} else if (e->locn == 'A' || e->locn == 'a') {
+		c->naliases++;
+		push(&c->native, &c->nnative, e);
+	} else
+		push(&c->native, &c->nnative, e);
+	free(key);
+	return 0;
+}
+
+static int
+take_list(struct cc_cycle *c, const struct gw_record *rec, const char *file,
+    long line, const char **why)
+{
+	const char *name = gw_record_get(rec, "List");
+	const struct gw_attr *m = gw_record_attr(rec, "Member");
+	struct cc_entry *e;
+	size_t i;
+
+	if (name == NULL || *name == '\0')
+		return (*why = "no List:", -1);
+	if (gw_record_attr(rec, "Name") != NULL ||
+	    gw_record_attr(rec, "BBoard") != NULL)
+		return (*why = "directory or bulletin board keywords in a list",
+		    -1);
+	for (i = 0; i < c->nlists; i++)
+		if (gw_strcaseeq(c->lists[i]->name, name))
+			return (*why = "the list is already in this export", -1);
+	e = gw_calloc(1, sizeof(*e));
+	e->kind = CC_LIST;
+	e->name = gw_strdup(name);
+	e->po = gw_strdup(c->exporting_po);
+	e->comments = dup_or_null(rec, "Comments");
+	e->file = file;
+	e->line = line;
+	for (i = 0; m != NULL && i < m->n; i++) {
+		e->members = gw_realloc(e->members, (e->nmembers + 1) *
+		    sizeof(char *));
+		e->members[e->nmembers++] = gw_strdup(m->val[i].ptr);
+	}
+	push(&c->lists, &c->nlists, e);
+	return 0;
+}
+
+static int
+take_bboard(struct cc_cycle *c, const struct gw_record *rec, const char *file,
+    long line, const char **why)
+{
+	const char *title = gw_record_get(rec, "BBoard");
+	struct cc_entry *e;
+	size_t i;
+
+	if (title == NULL || *title == '\0')
+		return (*why = "no BBoard:", -1);
+	if (gw_record_attr(rec, "Name") != NULL ||
+	    gw_record_attr(rec, "Member") != NULL)
+		return (*why = "directory or list keywords in a bulletin board",
+		    -1);
+	for (i = 0; i < c->nbboards; i++)
+		if (gw_strcaseeq(c->bboards[i]->name, title))
+			return (*why = "the bulletin board is already in this "
+			    "export", -1);
+	e = gw_calloc(1, sizeof(*e));
+	e->kind = CC_BBOARD;
+	e->name = gw_strdup(title);
+	e->po = gw_strdup(c->exporting_po);
+	e->comments = dup_or_null(rec, "Comments");
+	e->file = file;
+	e->line = line;
+	push(&c->bboards, &c->nbboards, e);
+	return 0;
+}
+
+typedef int (*take_fn)(struct cc_cycle *, const struct gw_record *,
+	    const char *, long, const char **);
+
+static int
+read_one(struct cc_cycle *c, const char *base, const char *kind, take_fn take,
+    char **pathp, struct gw_err *err)
+{
+	struct ccdir_reader r;
+	struct gw_record rec;
+	char path[PATH_MAX], bad[256];
+	const char *why;
+	long line;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s", c->cc->export_dir, base);
+	*pathp = gw_strdup(path);
+	if (ccdir_open(&r, *pathp, kind, &c->cp, err) == -1)
+		return -1;
+	if (strcmp(kind, "directory") == 0)
+		snprintf(c->exporting_po, sizeof(c->exporting_po), "%s",
+		    r.postoffice);
+	for (;;) {
+		gw_record_init(&rec);
+		rc = ccdir_next(&r, &rec, &line, bad, sizeof(bad), err);
+		if (rc <= 0) {
+			gw_record_release(&rec);
+			break;
+		}
+		if (bad[0] != '\0')
+			skipped(c, *pathp, line, bad);
+		else if (take(c, &rec, *pathp, line, &why) == -1)
+			skipped(c, *pathp, line, why);
+		gw_record_release(&rec);
+	}
+	if (rc == 0 && r.replaced > 0)
+		evlog_emit(c->cy->ev, EV_CC_CHAR_REPLACED, GW_SEV_WARNING,
+		    c->cc->name, NULL, "%s: %zu characters not in %s were "
+		    "replaced by '?'", *pathp, r.replaced, c->cp.name);
+	ccdir_close(&r);
+	return rc;
+}
+
+int
+cc_read_exports(struct cc_cycle *c, struct gw_err *err)
+{
+	char **paths = c->paths;
+	int rc = -1;
+
+	if (read_one(c, "Ccmdir.exp", "directory", take_directory, &paths[0],
+	    err) == -1 ||
+	    read_one(c, "Ccmlist.exp", "lists", take_list, &paths[1],
+	    err) == -1 ||
+	    read_one(c, "Ccmbb.exp", "bboards", take_bboard, &paths[2],
+	    err) == -1)
+		goto done;
+	if (c->exporting_po[0] == '\0') {
+		gw_err_set(err, GW_EXIT_INPUT, "%s: the header names no "
+		    "PostOffice", paths[0]);
+		goto done;
+	}
+	rc = 0;
+done:
+	if (rc == -1 && err->exit == GW_EXIT_INPUT)
+		evlog_emit(c->cy->ev, EV_CC_FILE_REFUSED, GW_SEV_ERROR,
+		    c->cc->name, NULL, "%s", err->msg);
+	return rc;
+}

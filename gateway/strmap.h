@@ -1,0 +1,34 @@
+/*
+ * strmap.h: a string-keyed hash map (open addressing).  Keys are copied
+ * and owned by the map; values are borrowed pointers the caller manages.
+ * Lookups are exact: callers fold case first where names compare
+ * case-insensitively.
+ */
+#ifndef GW_STRMAP_H
+#define GW_STRMAP_H
+
+#include <stddef.h>
+
+struct strmap_slot {
+	char	*key;
+	void	*val;
+};
+
+struct strmap {
+	struct strmap_slot	*slot;
+	size_t			 cap, n;
+};
+
+void	 strmap_init(struct strmap *);
+void	 strmap_release(struct strmap *);
+/* Sets key to val (replacing); returns the previous value or NULL. */
+void	*strmap_put(struct strmap *, const char *key, void *val);
+void	*strmap_get(const struct strmap *, const char *key);
+int	 strmap_has(const struct strmap *, const char *key);
+/* Iterates: *i from 0; returns NULL at the end. */
+struct strmap_slot *strmap_next(const struct strmap *, size_t *i);
+
+/* ASCII and Latin-1 case folding of UTF-8 into a new string (caller frees). */
+char	*gw_fold(const char *);
+
+#endif
