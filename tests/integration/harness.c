@@ -140,6 +140,7 @@ void
 env_start(struct env *e, const char *extra, const char *slapd_opts)
 {
 	char conf[8192];
+	const char *p;
 	struct out o;
 	size_t len;
 
@@ -148,8 +149,15 @@ env_start(struct env *e, const char *extra, const char *slapd_opts)
 	cr_assert_not_null(mkdtemp(e->dir));
 	snprintf(conf, sizeof(conf),
 	    "[gal]\nsuffix = " SUFFIX "\norganization = Contoso\n"
-	    "site = HQ\nstate_dir = %s\n\n%s", e->dir,
-	    extra != NULL ? extra : "");
+	    "site = HQ\nstate_dir = %s\n\n", e->dir);
+	/* @DIR@ in extra stands for the test's directory */
+	for (p = extra; p != NULL && *p != '\0'; p++) {
+		if (strncmp(p, "@DIR@", 5) == 0) {
+			strncat(conf, e->dir, sizeof(conf) - strlen(conf) - 1);
+			p += 4;
+		} else if (strlen(conf) < sizeof(conf) - 1)
+			strncat(conf, p, 1);
+	}
 	free(env_file(e, "galgate.conf", conf));
 	snprintf(e->conf, sizeof(e->conf), "%s/galgate.conf", e->dir);
 	o = run(GALGATE_SOURCE_DIR "/deploy/galgate-slapd start %s --conf %s "

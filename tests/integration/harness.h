@@ -22,7 +22,8 @@ struct out {
 
 /*
  * Creates the directory, writes galgate.conf ([gal] for the embedded
- * slapd plus extra, which may be NULL) and starts slapd with
+ * slapd plus extra, which may be NULL; "@DIR@" in it stands for the
+ * directory) and starts slapd with
  * slapd_opts (e.g. "--sessionlog 2", may be NULL).
  */
 void	env_start(struct env *, const char *extra, const char *slapd_opts);
