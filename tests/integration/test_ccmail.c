@@ -562,3 +562,84 @@ Test(ccmail, hostile_names_survive_both_ways, .init = setup,
 		cr_assert_str_eq(fan, filter);
 	}
 }
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	cr_assert_not_null(fp, "%s", path);
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	buf = malloc((size_t)n + 1);
+	cr_assert_eq(fread(buf, 1, (size_t)n, fp), (size_t)n);
+	buf[n] = '\0';
+	fclose(fp);
+	*len = (size_t)n;
+	return buf;
+}
+
+static void
+assert_same_file(const char *got_path, const char *want_path)
+{
+	size_t glen, wlen;
+	char *got = slurp(got_path, &glen), *want = slurp(want_path, &wlen);
+
+	cr_assert_eq(glen, wlen, "%s: %zu bytes, expected %zu:\n%s", got_path,
+	    glen, wlen, got);
+	cr_assert_eq(memcmp(got, want, glen), 0, "%s differs from %s:\n%s",
+	    got_path, want_path, got);
+	free(got);
+	free(want);
+}
+
+Test(ccmail, import_files_match_the_golden_files_byte_for_byte,
+    .init = setup, .fini = teardown)
+{
+	struct out o;
+	char want[512], got[512];
+
+	cr_assert_eq(ldap_apply(&env,
+	    "dn: cn=SBrady," RCPT "\nchangetype: add\nobjectClass: "
+	    "inetOrgPerson\nobjectClass: galgateRecipient\ncn: SBrady\nsn: Brady\ndisplayName: Brady, Sally\n"
+	    "mailNickname: SBrady\nphysicalDeliveryOfficeName: 43/1234\n"
+	    "telephoneNumber: +1 425 555 0100\n\n"
+	    "dn: cn=ALefevre," RCPT "\nchangetype: add\nobjectClass: "
+	    "inetOrgPerson\nobjectClass: galgateRecipient\ncn: ALefevre\nsn: Lefevre\n"
+	    "displayName: Lef\xc3\xa8vre, Am\xc3\xa9lie\n"
+	    "mailNickname: ALefevre\n\n"
+	    "dn: cn=JSmith," RCPT "\nchangetype: add\nobjectClass: "
+	    "inetOrgPerson\ncn: JSmith\nsn: Smith\ndisplayName: Smith, Jimmy\n\n"
+	    "dn: cn=Hidden," RCPT "\nchangetype: add\nobjectClass: "
+	    "inetOrgPerson\nobjectClass: galgateRecipient\ncn: Hidden\n"
+	    "sn: Hidden\ngalgateHidden: TRUE\n"), 0);
+	/* a later arrival with the same name, another site */
+	cr_assert_eq(ldap_apply(&env,
+	    "dn: cn=JSmith2,cn=Recipients,ou=Site2,o=Contoso," SUFFIX "\n"
+	    "changetype: add\nobjectClass: inetOrgPerson\ncn: JSmith2\n"
+	    "sn: Smith\ndisplayName: SMITH, Jimmy\n"), 0);
+	o = galgate(&env, "journal");
+	out_free(&o);
+	o = run("cp " GALGATE_SOURCE_DIR "/tests/data/ccmail/golden-Ccmdir.exp "
+	    "%s/Ccmdir.exp && cp " GALGATE_SOURCE_DIR "/tests/data/ccmail/"
+	    "golden-Ccmlist.exp %s/Ccmlist.exp && cp " GALGATE_SOURCE_DIR
+	    "/tests/data/ccmail/golden-Ccmbb.exp %s/Ccmbb.exp", exp_dir,
+	    exp_dir, exp_dir);
+	cr_assert_eq(o.status, 0, "%s", o.text);
+	out_free(&o);
+	o = run("SOURCE_DATE_EPOCH=928312740 %s -c %s sync cc", GALGATE_BINARY,
+	    env.conf);
+	cr_assert_eq(o.status, 0, "%s", o.text);
+	out_free(&o);
+	snprintf(got, sizeof(got), "%s/Ccmdir.imp", imp_dir);
+	snprintf(want, sizeof(want), GALGATE_SOURCE_DIR
+	    "/tests/data/ccmail/golden-Ccmdir.imp");
+	assert_same_file(got, want);
+	snprintf(got, sizeof(got), "%s/Ccmdel.imp", imp_dir);
+	snprintf(want, sizeof(want), GALGATE_SOURCE_DIR
+	    "/tests/data/ccmail/golden-Ccmdel.imp");
+	assert_same_file(got, want);
+}
