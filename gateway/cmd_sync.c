@@ -92,8 +92,8 @@ cmd_sync(struct cli *cli, int argc, char **argv)
 			    cy.counts.modifies, cy.counts.deletes,
 			    cy.counts.skipped, cy.counts.errors);
 		connector_release(&con);
-		/* what this cycle wrote is journaled before the next one */
-		if (i + 1 < argc && !dry &&
+		/* what this cycle wrote is journaled before anything else */
+		if (!dry &&
 		    journal_poll(r.conf, r.gal, r.state, &r.ev, &js,
 		    &one) == -1) {
 			fprintf(stderr, "galgate: %s\n", one.msg);

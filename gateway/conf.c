@@ -736,7 +736,7 @@ check_overlap(struct loader *ld, struct gw_conf *c)
 static void
 validate(struct loader *ld, struct gw_conf *c)
 {
-	const struct conf_key *tabs[3];
+	const struct conf_key *tabs[4];
 	const struct gw_connector_ops *ops;
 	const struct conf_section *parent;
 	struct conf_section *s;
@@ -776,7 +776,8 @@ validate(struct loader *ld, struct gw_conf *c)
 			}
 			tabs[0] = common_keys;
 			tabs[1] = ops->keys;
-			tabs[2] = NULL;
+			tabs[2] = ops->extra_keys;
+			tabs[3] = NULL;
 			check_section(ld, s, tabs, what);
 			break;
 		case CONF_SEC_REQUESTOR:

@@ -61,6 +61,7 @@ struct gw_connector;
 struct gw_connector_ops {
 	const char		*type;
 	const struct conf_key	*keys;		/* its [connector] keys */
+	const struct conf_key	*extra_keys;	/* shared ones (a transport) */
 	const struct conf_key	*peer_keys;	/* [requestor] keys, or NULL */
 	int	(*configure)(struct gw_connector *, const struct gw_conf *,
 		    struct gw_err *);

@@ -8,6 +8,7 @@
 #include <ldap.h>
 
 #include "gal.h"
+#include "strmap.h"
 
 #define GAL_PAGE_SIZE		500
 #define GAL_NET_TIMEOUT		10	/* seconds */
@@ -390,7 +391,8 @@ mods_free(LDAPMod **mods)
 }
 
 static int
-submit(struct gal *g, const struct gw_change *ch, int *msgid)
+submit(struct gal *g, const struct gw_change *ch, LDAPControl **sctrls,
+    int *msgid)
 {
 	LDAPMod **mods;
 	int rc;
@@ -400,15 +402,15 @@ submit(struct gal *g, const struct gw_change *ch, int *msgid)
 	case GW_OP_MODIFY:
 		mods = mods_build(ch);
 		rc = ch->op == GW_OP_ADD ?
-		    ldap_add_ext(g->ld, ch->dn, mods, NULL, NULL, msgid) :
-		    ldap_modify_ext(g->ld, ch->dn, mods, NULL, NULL, msgid);
+		    ldap_add_ext(g->ld, ch->dn, mods, sctrls, NULL, msgid) :
+		    ldap_modify_ext(g->ld, ch->dn, mods, sctrls, NULL, msgid);
 		mods_free(mods);
 		return rc;
 	case GW_OP_DELETE:
-		return ldap_delete_ext(g->ld, ch->dn, NULL, NULL, msgid);
+		return ldap_delete_ext(g->ld, ch->dn, sctrls, NULL, msgid);
 	case GW_OP_RENAME:
 		return ldap_rename(g->ld, ch->dn, ch->newrdn, ch->newsuperior,
-		    1, NULL, NULL, msgid);
+		    1, sctrls, NULL, msgid);
 	default:
 		return LDAP_PARAM_ERROR;
 	}
@@ -497,7 +499,7 @@ gal_apply(struct gal *g, const struct gw_change *ch, size_t n, size_t window,
 					goto fail;
 			}
 		} while (busy || nfl == window);
-		rc = submit(g, &ch[i], &msgid);
+		rc = submit(g, &ch[i], NULL, &msgid);
 		if (rc != LDAP_SUCCESS) {
 			ld_fail(g, err, rc, "sending change for", ch[i].dn);
 			goto fail;
@@ -515,6 +517,131 @@ gal_apply(struct gal *g, const struct gw_change *ch, size_t n, size_t window,
 fail:
 	free(fl);
 	return -1;
+}
+
+/*
+ * One group inside a transaction.  Returns 1 if the server committed it,
+ * 0 if it refused it (nothing applied), -1 on a connection failure.
+ */
+static int
+txn_group(struct gal *g, const struct gw_change *ch, size_t n, size_t window,
+    struct gw_err *err)
+{
+	struct timeval tv = { GAL_OP_TIMEOUT, 0 };
+	struct berval *txnid = NULL;
+	LDAPControl *spec = NULL, *sctrls[2] = { NULL, NULL };
+	LDAPMessage *res;
+	size_t i, inflight = 0;
+	int rc, msgid, lrc, type, refused = 0, retid = 0;
+
+	rc = ldap_txn_start_s(g->ld, NULL, NULL, &txnid);
+	if (rc != LDAP_SUCCESS || txnid == NULL) {
+		ber_bvfree(txnid);
+		return 0;	/* no transactions here: plain operations */
+	}
+	if (ldap_control_create(LDAP_CONTROL_TXN_SPEC, 1, txnid, 1,
+	    &spec) != LDAP_SUCCESS) {
+		ber_bvfree(txnid);
+		return gw_err_set(err, GW_EXIT_RUNTIME, "out of memory");
+	}
+	sctrls[0] = spec;
+	for (i = 0; i < n || inflight > 0;) {
+		if (i < n && inflight < window && !refused) {
+			if ((rc = submit(g, &ch[i], sctrls, &msgid)) !=
+			    LDAP_SUCCESS) {
+				ld_fail(g, err, rc, "sending change for",
+				    ch[i].dn);
+				goto fail;
+			}
+			i++;
+			inflight++;
+			continue;
+		}
+		if (inflight == 0)
+			break;
+		type = ldap_result(g->ld, LDAP_RES_ANY, LDAP_MSG_ALL, &tv, &res);
+		if (type <= 0) {
+			ldap_get_option(g->ld, LDAP_OPT_RESULT_CODE, &rc);
+			ld_fail(g, err, type == 0 ? LDAP_TIMEOUT : rc,
+			    "waiting for write results from", g->uri);
+			goto fail;
+		}
+		lrc = LDAP_OTHER;
+		ldap_parse_result(g->ld, res, &lrc, NULL, NULL, NULL, NULL, 1);
+		inflight--;
+		/* queued operations answer "specify okay" or success */
+		if (lrc != LDAP_SUCCESS && lrc != LDAP_TXN_SPECIFY_OKAY)
+			refused = 1;
+		if (refused && i < n)
+			i = n;	/* send no more: the group will be aborted */
+	}
+	rc = ldap_txn_end_s(g->ld, !refused, txnid, NULL, NULL, &retid);
+	ldap_control_free(spec);
+	ber_bvfree(txnid);
+	return !refused && rc == LDAP_SUCCESS ? 1 : 0;
+fail:
+	ldap_control_free(spec);
+	ber_bvfree(txnid);
+	return -1;
+}
+
+struct offset_cb {
+	gal_result_cb	 cb;
+	void		*arg;
+	size_t		 off;
+};
+
+static void
+offset_result(void *a, size_t idx, int ok, int rc, const char *msg)
+{
+	struct offset_cb *o = a;
+
+	if (o->cb != NULL)
+		o->cb(o->arg, o->off + idx, ok, rc, msg);
+}
+
+int
+gal_apply_txn(struct gal *g, const struct gw_change *ch, size_t n,
+    size_t batch, size_t window, gal_result_cb cb, void *arg, size_t *failed,
+    struct gw_err *err)
+{
+	struct offset_cb oc = { cb, arg, 0 };
+	struct strmap dns;
+	size_t off, len, k, f;
+	char *key;
+	int r;
+
+	*failed = 0;
+	if (batch < 2)
+		return gal_apply(g, ch, n, window, 0, cb, arg, failed, err);
+	for (off = 0; off < n; off += len) {
+		/* two changes to one DN keep their order: a group boundary */
+		strmap_init(&dns);
+		for (len = 0; len < batch && off + len < n; len++) {
+			key = gw_fold(ch[off + len].dn);
+			if (strmap_has(&dns, key)) {
+				free(key);
+				break;
+			}
+			strmap_put(&dns, key, (void *)1);
+			free(key);
+		}
+		strmap_release(&dns);
+		if ((r = txn_group(g, ch + off, len, window, err)) == -1)
+			return -1;
+		if (r == 1) {
+			for (k = 0; cb != NULL && k < len; k++)
+				cb(arg, off + k, 1, 0, NULL);
+			continue;
+		}
+		/* refused: again one by one, to say which failed and why */
+		oc.off = off;
+		if (gal_apply(g, ch + off, len, window, 0, offset_result, &oc,
+		    &f, err) == -1)
+			return -1;
+		*failed += f;
+	}
+	return 0;
 }
 
 /* ---- RFC 4533 ---- */

@@ -64,6 +64,17 @@ int	gal_apply(struct gal *, const struct gw_change *, size_t n,
 	    size_t window, int ignore_exists, gal_result_cb cb, void *arg,
 	    size_t *failed, struct gw_err *);
 
+/*
+ * Like gal_apply, but groups the changes into RFC 5805 transactions of
+ * up to batch operations each, so the server commits each group once.  A
+ * group the server refuses (one change failed, or no transactions on this
+ * server) is applied again without a transaction, which reports each
+ * failure on its own.
+ */
+int	gal_apply_txn(struct gal *, const struct gw_change *, size_t n,
+	    size_t batch, size_t window, gal_result_cb cb, void *arg,
+	    size_t *failed, struct gw_err *);
+
 /* RFC 4533 states */
 enum gal_sync_state {
 	GAL_SYNC_PRESENT = 0,

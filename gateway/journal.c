@@ -135,6 +135,7 @@ journal_entry_get(struct gw_txn *txn, const unsigned char uuid[16],
 	const unsigned char *p;
 	int rc;
 
+	memset(e, 0, sizeof(*e));
 	if ((rc = state_get(txn, GW_DB_ENTRIES, uuid, 16, &v, err)) != 1)
 		return rc;
 	if (v.len < ENT_HDR)

@@ -176,6 +176,8 @@ state_get(struct gw_txn *t, enum gw_db db, const void *key, size_t klen,
 	MDB_val k = { klen, (void *)key }, v;
 	int rc = mdb_get(t->txn, t->st->dbi[db], &k, &v);
 
+	out->ptr = NULL;
+	out->len = 0;
 	if (rc == MDB_NOTFOUND)
 		return 0;
 	if (rc != 0)

@@ -9,8 +9,8 @@ cd "$top"
 
 ./deploy/install-deps.sh --test
 
-# an optimized build first: some warnings only show with -O2
-cmake -S . -B build-release -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+# an optimized build first: some warnings only show with -O2 and -O3
+cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build-release -j "$(nproc)" >/dev/null
 
 build=${GALGATE_TEST_BUILD:-build-test}

@@ -15,6 +15,8 @@
 #include "state.h"
 
 #define CC_WINDOW	64	/* LDAP operations in flight */
+#define CC_TXN		500	/* operations per RFC 5805 transaction */
+#define CC_TXN_MIN	20	/* fewer changes go without transactions */
 
 static const struct conf_key ccmail_keys[] = {
 	{ "export_dir", CONF_PATH, CONF_REQUIRED, 0, 0, NULL,
@@ -369,8 +371,9 @@ apply_ldap(struct cc_cycle *c, int *ok, struct gw_err *err)
 			ordered[n] = c->changes[i];	/* shallow */
 			a.map[n++] = i;
 		}
-	if (gal_apply(c->cy->gal, ordered, n, CC_WINDOW, 0, apply_result, &a,
-	    &failed, err) == -1)
+	/* many writes: grouped in transactions, one commit per group */
+	if (gal_apply_txn(c->cy->gal, ordered, n, n >= CC_TXN_MIN ? CC_TXN :
+	    0, CC_WINDOW, apply_result, &a, &failed, err) == -1)
 		goto done;
 	for (i = 0; i < a.nexists; i++)
 		if (adopt_existing(&a, a.exists[i], err) == -1)
