@@ -627,7 +627,12 @@ gal_apply_txn(struct gal *g, const struct gw_change *ch, size_t n,
 			free(key);
 		}
 		strmap_release(&dns);
-		if ((r = txn_group(g, ch + off, len, window, err)) == -1)
+		/*
+		 * Inside a transaction the operations go one at a time:
+		 * slapd 2.5 queues them cheaply, and several in flight at
+		 * once within one transaction have corrupted its database.
+		 */
+		if ((r = txn_group(g, ch + off, len, 1, err)) == -1)
 			return -1;
 		if (r == 1) {
 			for (k = 0; cb != NULL && k < len; k++)

@@ -70,6 +70,10 @@ int	gal_apply(struct gal *, const struct gw_change *, size_t n,
  * group the server refuses (one change failed, or no transactions on this
  * server) is applied again without a transaction, which reports each
  * failure on its own.
+ *
+ * Only hand it changes known to apply (adds whose DN was seen to be free):
+ * slapd 2.5.13 has crashed, and corrupted its database, on a transaction
+ * that failed at commit.
  */
 int	gal_apply_txn(struct gal *, const struct gw_change *, size_t n,
 	    size_t batch, size_t window, gal_result_cb cb, void *arg,

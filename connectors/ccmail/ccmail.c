@@ -290,12 +290,6 @@ apply_result(void *arg, size_t idx, int ok, int rc, const char *msg)
 	    c->changes[ci].dn, "%s", msg);
 }
 
-static int
-op_rank(enum gw_op op)
-{
-	return op == GW_OP_DELETE ? 0 : 1;
-}
-
 /* An add that met an entry: if it is ours, bring it up to date. */
 static int
 adopt_existing(struct apply *a, size_t ci, struct gw_err *err)
@@ -345,42 +339,115 @@ adopt_existing(struct apply *a, size_t ci, struct gw_err *err)
 	return 0;
 }
 
+/* A DN in one spelling whatever its escaping and case. */
+static char *
+dn_key(const char *dn)
+{
+	struct gw_dn parsed;
+	struct gw_err err;
+	char *x, *k;
+
+	gw_err_init(&err);
+	gw_dn_init(&parsed);
+	if (gw_dn_parse_ldap(dn, NULL, &parsed, &err) == -1)
+		return gw_fold(dn);
+	x = gw_dn_x500_str(&parsed);
+	gw_dn_release(&parsed);
+	k = gw_fold(x);
+	free(x);
+	return k;
+}
+
+static int
+existing_cb(void *arg, const struct gw_record *rec)
+{
+	char *k = dn_key(rec->dn);
+
+	strmap_put(arg, k, (void *)1);
+	free(k);
+	return 0;
+}
+
+static int
+apply_group(struct cc_cycle *c, struct apply *a, const size_t *idx, size_t n,
+    size_t txn, struct gw_err *err)
+{
+	struct gw_change *ordered = gw_calloc(n + 1, sizeof(*ordered));
+	size_t i, failed;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		ordered[i] = c->changes[idx[i]];	/* shallow */
+		a->map[i] = idx[i];
+	}
+	rc = txn > 0 ? gal_apply_txn(c->cy->gal, ordered, n, txn, CC_WINDOW,
+	    apply_result, a, &failed, err) : gal_apply(c->cy->gal, ordered, n,
+	    CC_WINDOW, 0, apply_result, a, &failed, err);
+	free(ordered);
+	return rc;
+}
+
 static int
 apply_ldap(struct cc_cycle *c, int *ok, struct gw_err *err)
 {
-	struct gw_change *ordered;
+	static const char *attrs[] = { "1.1", NULL };
+	struct strmap existing;
 	struct apply a;
-	size_t i, n = 0, failed;
-	int rank, rc = -1;
+	size_t *dels, *fresh, *rest, nd = 0, nf = 0, nr = 0, i, nadds = 0;
+	int missing, rc = -1;
+	char *k;
 
-	ordered = gw_calloc(c->nchanges + 1, sizeof(*ordered));
+	strmap_init(&existing);
+	dels = gw_calloc(c->nchanges + 1, sizeof(*dels));
+	fresh = gw_calloc(c->nchanges + 1, sizeof(*fresh));
+	rest = gw_calloc(c->nchanges + 1, sizeof(*rest));
 	a.c = c;
 	a.map = gw_calloc(c->nchanges + 1, sizeof(*a.map));
 	a.ok = ok;
 	a.exists = gw_calloc(c->nchanges + 1, sizeof(*a.exists));
 	a.nexists = 0;
-	/* deletions first, so a renamed entry frees its old name */
-	for (rank = 0; rank <= 1; rank++)
-		for (i = 0; i < c->nchanges; i++) {
-			if (c->changes[i].op == GW_OP_NONE) {
-				ok[i] = 1;
-				continue;
-			}
-			if (op_rank(c->changes[i].op) != rank)
-				continue;
-			ordered[n] = c->changes[i];	/* shallow */
-			a.map[n++] = i;
+	for (i = 0; i < c->nchanges; i++)
+		nadds += c->changes[i].op == GW_OP_ADD;
+	/* many adds: those whose DN is free may go in transactions */
+	if (nadds >= CC_TXN_MIN && gal_search(c->cy->gal, c->cc->import_ldap,
+	    GAL_SCOPE_ONE, "(objectClass=*)", attrs, existing_cb, &existing,
+	    &missing, err) == -1)
+		goto done;
+	for (i = 0; i < c->nchanges; i++) {
+		switch (c->changes[i].op) {
+		case GW_OP_NONE:
+			ok[i] = 1;
+			break;
+		case GW_OP_DELETE:
+			dels[nd++] = i;
+			break;
+		case GW_OP_ADD:
+			k = dn_key(c->changes[i].dn);
+			if (nadds >= CC_TXN_MIN && !strmap_has(&existing, k)) {
+				fresh[nf++] = i;
+				strmap_put(&existing, k, (void *)1);
+			} else
+				rest[nr++] = i;
+			free(k);
+			break;
+		default:
+			rest[nr++] = i;
 		}
-	/* many writes: grouped in transactions, one commit per group */
-	if (gal_apply_txn(c->cy->gal, ordered, n, n >= CC_TXN_MIN ? CC_TXN :
-	    0, CC_WINDOW, apply_result, &a, &failed, err) == -1)
+	}
+	/* deletions first, so a renamed entry frees its old name */
+	if (apply_group(c, &a, dels, nd, 0, err) == -1 ||
+	    apply_group(c, &a, fresh, nf, CC_TXN, err) == -1 ||
+	    apply_group(c, &a, rest, nr, 0, err) == -1)
 		goto done;
 	for (i = 0; i < a.nexists; i++)
 		if (adopt_existing(&a, a.exists[i], err) == -1)
 			goto done;
 	rc = 0;
 done:
-	free(ordered);
+	strmap_release(&existing);
+	free(dels);
+	free(fresh);
+	free(rest);
 	free(a.map);
 	free(a.exists);
 	return rc;

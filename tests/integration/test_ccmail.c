@@ -643,3 +643,34 @@ Test(ccmail, import_files_match_the_golden_files_byte_for_byte,
 	    "/tests/data/ccmail/golden-Ccmdel.imp");
 	assert_same_file(got, want);
 }
+
+Test(ccmail, a_refused_transaction_falls_back_to_single_writes,
+    .init = setup, .fini = teardown)
+{
+	struct ccm_import_result res;
+	char name[64];
+	struct out o;
+	int i;
+
+	/* 40 users: written in a transaction; one DN is taken by a stranger */
+	for (i = 0; i < 40; i++) {
+		snprintf(name, sizeof(name), "Bulk%02d, User", i);
+		cr_assert_eq(ccm_add_entry(m, name, 'l', "HUBPO2", NULL, NULL,
+		    NULL), 0);
+	}
+	cr_assert_eq(ldap_apply(&env, "dn: cn=Bulk17\\, User," CCBASE "\n"
+	    "changetype: add\nobjectClass: inetOrgPerson\ncn: Bulk17, User\n"
+	    "sn: Stranger\n"), 0);
+	cr_assert_eq(round_trip(&res), 0);
+	cr_assert_eq(ldap_count(CCBASE, "(galgateConnector=cc)"), 39);
+	cr_assert_eq(ldap_count(CCBASE, "(sn=Stranger)"), 1,
+	    "the stranger's entry was changed");
+	o = galgate(&env, "events --json");
+	cr_assert(strstr(o.text, "\"event_id\":2010") != NULL, "%s", o.text);
+	out_free(&o);
+	/* the stranger stays in the way each cycle; the rest is stable */
+	o = galgate(&env, "sync cc");
+	cr_assert(strstr(o.text, "0 added, 0 modified, 0 deleted") != NULL,
+	    "%s", o.text);
+	out_free(&o);
+}
