@@ -10,8 +10,9 @@
 #include "connector.h"
 #include "gal.h"
 #include "journal.h"
+#include "metrics.h"
+#include "control.h"
 #include "run.h"
-#include "schedule.h"
 #include "state.h"
 
 static void
@@ -36,7 +37,7 @@ cmd_sync(struct cli *cli, int argc, char **argv)
 	struct journal_stats js;
 	struct gw_connector con;
 	struct gw_cycle cy;
-	struct gw_err err, one;
+	struct gw_err err, one, merr;
 	const char *errstr;
 	struct run r;
 	long allow = 0;
@@ -62,8 +63,42 @@ cmd_sync(struct cli *cli, int argc, char **argv)
 	if (optind >= argc)
 		goto usage;
 	gw_err_init(&err);
-	if (run_open(cli, &r, RUN_GAL, &err) == -1)
+	if (!dry && getenv("GALGATE_IN_DAEMON") == NULL) {
+		struct gw_conf *c = conf_load(cli->conf_path, stderr, &err);
+
+		if (c == NULL)
+			return run_fail(&err);
+		/* the daemon runs the cycle instead of racing it */
+		if (control_alive(c->state_dir)) {
+			for (i = optind; i < argc; i++) {
+				int st = control_sync(c->state_dir, argv[i],
+				    allow, &err);
+
+				if (st == -1)
+					st = run_fail(&err);
+				if (rc == GW_EXIT_OK)
+					rc = st;
+			}
+			conf_free(c);
+			return rc;
+		}
+		conf_free(c);
+	}
+	if (run_open(cli, &r, RUN_STATE, &err) == -1)
 		return run_fail(&err);
+	if (gal_open(r.conf, &r.gal, &err) == -1) {
+		/* the server is down: each cycle failed, visibly */
+		for (i = optind; i < argc && !dry; i++) {
+			cycle_init(&cy, &r);
+			if (conf_connector(r.conf, argv[i]) != NULL)
+				connector_record_failure(&cy, argv[i], &err);
+		}
+		gw_err_init(&merr);
+		if (!dry)
+			(void)metrics_write(r.conf, r.state, &merr);
+		run_close(&r);
+		return run_fail(&err);
+	}
 	for (i = optind; i < argc; i++)
 		if (conf_connector(r.conf, argv[i]) == NULL) {
 			fprintf(stderr, "galgate: no [connector %s] in %s\n",
@@ -101,6 +136,9 @@ cmd_sync(struct cli *cli, int argc, char **argv)
 			break;
 		}
 	}
+	gw_err_init(&merr);
+	if (!dry && metrics_write(r.conf, r.state, &merr) == -1)
+		fprintf(stderr, "galgate: metrics: %s\n", merr.msg);
 	run_close(&r);
 	return rc;
 usage:
@@ -166,20 +204,17 @@ cmd_status(struct cli *cli, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct gw_cycle_status cs;
+	struct connector_view v;
 	struct gw_txn *txn = NULL;
 	struct gw_buf out;
 	struct gw_err err;
 	struct run r;
 	struct wm_ctx wc;
-	struct gw_schedule sched;
-	const struct conf_entry *e;
-	char t1[32], t2[32];
+	char t1[32], t2[32], t3[32];
 	uint64_t head, floor;
-	size_t i, k;
-	int ch, json = 0, rc = GW_EXIT_RUNTIME, n = 0, has;
-	const char *errstr;
-	time_t next;
+	size_t i;
+	int ch, json = 0, rc = GW_EXIT_RUNTIME, n = 0, daemon;
+	time_t now = time(NULL);
 
 	while ((ch = getopt_long(argc, argv, "j", opts, NULL)) != -1) {
 		if (ch != 'j') {
@@ -192,15 +227,18 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	gw_buf_init(&out, 0);
 	if (run_open(cli, &r, RUN_STATE, &err) == -1)
 		return run_fail(&err);
+	daemon = control_alive(r.conf->state_dir);
 	if (state_begin(r.state, 0, &txn, &err) == -1 ||
 	    journal_head(txn, &head, &floor, &err) == -1)
 		goto done;
 	if (json)
-		gw_buf_printf(&out, "{\"journal\":{\"head\":%" PRIu64
-		    ",\"floor\":%" PRIu64 "},\"connectors\":[", head, floor);
+		gw_buf_printf(&out, "{\"daemon\":%s,\"journal\":{\"head\":%"
+		    PRIu64 ",\"floor\":%" PRIu64 "},\"connectors\":[",
+		    daemon ? "true" : "false", head, floor);
 	else
-		gw_buf_printf(&out, "journal: head USN %" PRIu64 ", oldest "
-		    "kept after %" PRIu64 "\n", head, floor);
+		gw_buf_printf(&out, "daemon: %s\njournal: head USN %" PRIu64
+		    ", oldest kept after %" PRIu64 "\n", daemon ? "running" :
+		    "not running", head, floor);
 	for (i = 0; i < r.conf->nsec; i++) {
 		const struct conf_section *s = &r.conf->sec[i];
 		char prefix[300];
@@ -208,51 +246,61 @@ cmd_status(struct cli *cli, int argc, char **argv)
 
 		if (s->kind != CONF_SEC_CONNECTOR)
 			continue;
-		if ((has = connector_status_get(txn, s->name, &cs, &err)) == -1)
+		if (connector_view(r.conf, txn, s, now, &v, &err) == -1)
 			goto done;
-		memset(&sched, 0, sizeof(sched));
-		k = 0;
-		while ((e = conf_next(s, "schedule", &k)) != NULL)
-			(void)gw_schedule_parse(e->value, &sched, &errstr);
-		next = sched.n > 0 ? gw_schedule_next(&sched,
-		    has ? (time_t)cs.start : 0, time(NULL)) : 0;
-		gw_time_format((time_t)cs.end, t1, sizeof(t1));
-		gw_time_format(next, t2, sizeof(t2));
+		gw_time_format((time_t)v.last.end, t1, sizeof(t1));
+		gw_time_format(v.next_run, t2, sizeof(t2));
+		gw_time_format((time_t)v.last.last_ok, t3, sizeof(t3));
 		if (json) {
 			gw_buf_printf(&out, "%s{\"name\":", n++ ? "," : "");
 			gw_json_string(&out, s->name);
-			gw_buf_printf(&out, ",\"type\":\"%s\",\"last_run\":",
-			    conf_get(s, "type", ""));
-			if (has)
+			gw_buf_printf(&out, ",\"type\":\"%s\",\"state\":\"%s\","
+			    "\"last_run\":", v.type, v.state);
+			if (v.has_run)
 				gw_buf_printf(&out, "\"%s\"", t1);
 			else
 				gw_buf_addstr(&out, "null");
 			gw_buf_printf(&out, ",\"result\":");
-			gw_json_string(&out, has ? cs.msg : "never run");
+			gw_json_string(&out, v.has_run ? v.last.msg : "never run");
 			gw_buf_printf(&out, ",\"exit\":%d,\"duration\":%lld,"
 			    "\"adds\":%zu,\"modifies\":%zu,\"deletes\":%zu,"
-			    "\"skipped\":%zu,\"errors\":%zu,\"next_run\":",
-			    cs.exit, cs.end - cs.start, cs.counts.adds,
-			    cs.counts.modifies, cs.counts.deletes,
-			    cs.counts.skipped, cs.counts.errors);
-			if (next != 0)
+			    "\"skipped\":%zu,\"errors\":%zu,\"failures\":%ld,"
+			    "\"journal_lag\":%" PRIu64 ",\"seconds_since_success"
+			    "\":%lld,\"last_success\":", v.last.exit,
+			    v.last.end - v.last.start, v.last.counts.adds,
+			    v.last.counts.modifies, v.last.counts.deletes,
+			    v.last.counts.skipped, v.last.counts.errors,
+			    v.last.failures, v.journal_lag, v.since_success);
+			if (v.last.last_ok > 0)
+				gw_buf_printf(&out, "\"%s\"", t3);
+			else
+				gw_buf_addstr(&out, "null");
+			gw_buf_addstr(&out, ",\"next_run\":");
+			if (v.next_run != 0)
 				gw_buf_printf(&out, "\"%s\"", t2);
 			else
 				gw_buf_addstr(&out, "null");
 			gw_buf_addstr(&out, ",\"watermarks\":{");
 		} else {
-			gw_buf_printf(&out, "connector %s (%s)\n", s->name,
-			    conf_get(s, "type", "?"));
-			if (has)
-				gw_buf_printf(&out, "  last run %s, %s (exit %d)"
-				    "\n  %zu added, %zu modified, %zu deleted, "
-				    "%zu skipped, %zu errors\n", t1, cs.msg,
-				    cs.exit, cs.counts.adds, cs.counts.modifies,
-				    cs.counts.deletes, cs.counts.skipped,
-				    cs.counts.errors);
-			else
-				gw_buf_addstr(&out, "  never run\n");
-			if (next != 0)
+			gw_buf_printf(&out, "connector %s (%s): %s\n", s->name,
+			    v.type, v.state);
+			if (v.has_run)
+				gw_buf_printf(&out, "  last run %s, %s (exit %d, "
+				    "%lld s)\n  %zu added, %zu modified, %zu "
+				    "deleted, %zu skipped, %zu errors\n", t1,
+				    v.last.msg, v.last.exit, v.last.end -
+				    v.last.start, v.last.counts.adds,
+				    v.last.counts.modifies,
+				    v.last.counts.deletes,
+				    v.last.counts.skipped,
+				    v.last.counts.errors);
+			if (v.last.failures > 0)
+				gw_buf_printf(&out, "  %ld failed cycles since "
+				    "the last success\n", v.last.failures);
+			if (v.last.last_ok > 0)
+				gw_buf_printf(&out, "  last success %s, journal "
+				    "lag %" PRIu64 "\n", t3, v.journal_lag);
+			if (v.next_run != 0)
 				gw_buf_printf(&out, "  next run %s\n", t2);
 			gw_buf_addstr(&out, "  watermarks:\n");
 		}

@@ -31,6 +31,12 @@ static const struct conf_key gal_keys[] = {
 	    "directory for LMDB state, events, locks (default /var/lib/galgate)" },
 	{ "tombstone_lifetime", CONF_DURATION, 0, 0, 0, NULL,
 	    "how long journal records and deletion tombstones are kept (default 60d)" },
+	{ "starttls", CONF_BOOL, 0, 0, 0, NULL,
+	    "StartTLS on ldap:// URIs (default yes, no for a loopback host)" },
+	{ "tls_ca_file", CONF_PATH, 0, 0, 0, NULL,
+	    "CA certificates the server's certificate must chain to" },
+	{ "audit_keep", CONF_DURATION, 0, 0, 0, NULL,
+	    "how long the per-cycle audit LDIF files are kept (default 30d)" },
 	{ NULL, 0, 0, 0, 0, NULL, NULL }
 };
 
@@ -830,6 +836,15 @@ fill_gal(struct gw_conf *c)
 	c->bind_dn = (char *)conf_get(g, "bind_dn", NULL);
 	c->bind_password_file = (char *)conf_get(g, "bind_password_file", NULL);
 	c->tombstone_lifetime = 60 * 86400;
+	c->audit_keep = 30 * 86400;
+	if (conf_get(g, "audit_keep", NULL) != NULL)
+		(void)gw_parse_duration(conf_get(g, "audit_keep", NULL),
+		    &c->audit_keep, &errstr);
+	c->tls_ca_file = (char *)conf_get(g, "tls_ca_file", NULL);
+	c->starttls = -1;	/* by host */
+	if (conf_get(g, "starttls", NULL) != NULL)
+		(void)gw_parse_bool(conf_get(g, "starttls", NULL), &c->starttls,
+		    &errstr);
 	if (conf_get(g, "tombstone_lifetime", NULL) != NULL)
 		(void)gw_parse_duration(conf_get(g, "tombstone_lifetime", NULL),
 		    &c->tombstone_lifetime, &errstr);

@@ -96,6 +96,9 @@ struct gw_conf {
 	char			*site;
 	char			*state_dir;
 	int64_t			 tombstone_lifetime;
+	int64_t			 audit_keep;
+	char			*tls_ca_file;
+	int			 starttls;	/* 1, 0, or -1: not loopback */
 };
 
 /*

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "connector.h"
+#include "gal.h"
 #include "state.h"
 
 extern const struct gw_connector_ops connector_ccmail;
@@ -131,9 +132,10 @@ status_put(struct gw_cycle *cy, const char *name,
 	int n;
 
 	gw_err_init(&err);
-	n = snprintf(buf, sizeof(buf), "%lld %lld %d %zu %zu %zu %zu %zu %s",
-	    s->start, s->end, s->exit, s->counts.adds, s->counts.modifies,
-	    s->counts.deletes, s->counts.skipped, s->counts.errors, s->msg);
+	n = snprintf(buf, sizeof(buf), "%lld %lld %d %zu %zu %zu %zu %zu %lld "
+	    "%ld %s", s->start, s->end, s->exit, s->counts.adds,
+	    s->counts.modifies, s->counts.deletes, s->counts.skipped,
+	    s->counts.errors, s->last_ok, s->failures, s->msg);
 	if (state_begin(cy->state, 1, &txn, &err) == -1)
 		return;
 	if (state_put(txn, GW_DB_STATUS, name, strlen(name), buf,
@@ -160,10 +162,10 @@ connector_status_get(struct gw_txn *txn, const char *name,
 		v.len = sizeof(buf) - 1;
 	memcpy(buf, v.ptr, v.len);
 	buf[v.len] = '\0';
-	if (sscanf(buf, "%lld %lld %d %zu %zu %zu %zu %zu %n", &s->start,
-	    &s->end, &s->exit, &s->counts.adds, &s->counts.modifies,
+	if (sscanf(buf, "%lld %lld %d %zu %zu %zu %zu %zu %lld %ld %n",
+	    &s->start, &s->end, &s->exit, &s->counts.adds, &s->counts.modifies,
 	    &s->counts.deletes, &s->counts.skipped, &s->counts.errors,
-	    &off) < 8)
+	    &s->last_ok, &s->failures, &off) < 10)
 		return 0;
 	snprintf(s->msg, sizeof(s->msg), "%s", buf + off);
 	return 1;
@@ -176,11 +178,25 @@ connector_cycle(struct gw_connector *c, struct gw_cycle *cy,
 	struct gw_cycle_status st;
 	int fd = -1, rc = -1;
 
+	struct gw_cycle_status prev;
+	struct gw_txn *txn;
+	struct gw_err ignored;
+
 	if (lock_take(cy->conf->state_dir, c->name, &fd, err) == -1)
 		return -1;
 	memset(&st, 0, sizeof(st));
+	memset(&prev, 0, sizeof(prev));
+	gw_err_init(&ignored);
+	if (state_begin(cy->state, 0, &txn, &ignored) == 0) {
+		(void)connector_status_get(txn, c->name, &prev, &ignored);
+		state_abort(txn);
+	}
 	memset(&cy->counts, 0, sizeof(cy->counts));
 	st.start = (long long)time(NULL);
+	if (!cy->dry_run && cy->gal != NULL &&
+	    gal_audit_open(cy->gal, cy->conf->state_dir, c->name, &ignored) == -1)
+		evlog_emit(cy->ev, EV_CYCLE_FAILED, GW_SEV_WARNING, c->name,
+		    NULL, "no audit LDIF for this cycle: %s", ignored.msg);
 	if (!cy->dry_run)
 		evlog_emit(cy->ev, EV_CYCLE_START, GW_SEV_INFO, c->name, NULL,
 		    "cycle started");
@@ -190,9 +206,13 @@ connector_cycle(struct gw_connector *c, struct gw_cycle *cy,
 		goto done;
 	rc = 0;
 done:
+	if (cy->gal != NULL)
+		gal_audit_close(cy->gal);
 	st.end = (long long)time(NULL);
 	st.counts = cy->counts;
 	st.exit = rc == 0 ? GW_EXIT_OK : err->exit;
+	st.last_ok = rc == 0 ? st.end : prev.last_ok;
+	st.failures = rc == 0 ? 0 : prev.failures + 1;
 	snprintf(st.msg, sizeof(st.msg), "%.500s", rc == 0 ? "ok" : err->msg);
 	if (!cy->dry_run) {
 		if (rc == 0)
@@ -210,6 +230,31 @@ done:
 	}
 	close(fd);
 	return rc;
+}
+
+void
+connector_record_failure(struct gw_cycle *cy, const char *name,
+    const struct gw_err *err)
+{
+	struct gw_cycle_status st, prev;
+	struct gw_txn *txn;
+	struct gw_err ignored;
+
+	memset(&st, 0, sizeof(st));
+	memset(&prev, 0, sizeof(prev));
+	gw_err_init(&ignored);
+	if (state_begin(cy->state, 0, &txn, &ignored) == 0) {
+		(void)connector_status_get(txn, name, &prev, &ignored);
+		state_abort(txn);
+	}
+	st.start = st.end = (long long)time(NULL);
+	st.exit = err->exit != 0 ? err->exit : GW_EXIT_RUNTIME;
+	st.last_ok = prev.last_ok;
+	st.failures = prev.failures + 1;
+	snprintf(st.msg, sizeof(st.msg), "%.500s", err->msg);
+	evlog_emit(cy->ev, EV_CYCLE_FAILED, GW_SEV_ERROR, name, NULL,
+	    "cycle failed: %s", err->msg);
+	status_put(cy, name, &st);
 }
 
 int

@@ -41,6 +41,7 @@ struct gw_counts {
 
 struct gw_cycle {
 	const struct gw_conf	*conf;
+	const char		*audit_path;	/* LDIF of the changes, or NULL */
 	struct gal		*gal;
 	struct gw_state		*state;
 	struct gw_evlog		*ev;
@@ -102,6 +103,9 @@ void	connector_release(struct gw_connector *);
  */
 int	connector_cycle(struct gw_connector *, struct gw_cycle *,
 	    struct gw_err *);
+/* Records a cycle that could not start (server down) for status. */
+void	connector_record_failure(struct gw_cycle *, const char *name,
+	    const struct gw_err *);
 int	connector_reset(struct gw_connector *, struct gw_cycle *,
 	    const struct gw_reset *, struct gw_err *);
 
@@ -110,6 +114,8 @@ struct gw_cycle_status {
 	long long	 start, end;
 	int		 exit;		/* enum gw_exit of the cycle */
 	struct gw_counts counts;
+	long long	 last_ok;	/* end of the last successful cycle */
+	long		 failures;	/* failed cycles since that one */
 	char		 msg[512];
 };
 int	connector_status_get(struct gw_txn *, const char *name,

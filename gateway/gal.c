@@ -1,4 +1,8 @@
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +25,10 @@
 #define LDAP_SYNC_REFRESH_REQUIRED_RC	0x1000
 
 struct gal {
-	LDAP	*ld;
-	char	*uri;
+	LDAP		*ld;
+	char		*uri;
+	FILE		*audit;
+	long long	 audit_keep;	/* seconds */
 };
 
 static int
@@ -87,6 +93,41 @@ read_password(const char *path, struct berval *bv, struct gw_err *err)
 	return 0;
 }
 
+/* 1 if the URI's host is this machine: StartTLS adds nothing there. */
+static int
+loopback_host(const char *uri)
+{
+	const char *h = strstr(uri, "://");
+
+	if (h == NULL)
+		return 0;
+	h += 3;
+	return strncmp(h, "127.", 4) == 0 || strncmp(h, "localhost", 9) == 0 ||
+	    strncmp(h, "[::1]", 5) == 0 || *h == '/' || *h == '\0';
+}
+
+static int
+set_tls(struct gal *g, const struct gw_conf *conf, const char *uri,
+    struct gw_err *err)
+{
+	int demand = LDAP_OPT_X_TLS_DEMAND, zero = 0, rc, want;
+
+	/* the server's certificate is always verified */
+	ldap_set_option(g->ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand);
+	if (conf->tls_ca_file != NULL)
+		ldap_set_option(g->ld, LDAP_OPT_X_TLS_CACERTFILE,
+		    conf->tls_ca_file);
+	ldap_set_option(g->ld, LDAP_OPT_X_TLS_NEWCTX, &zero);
+	if (strncmp(uri, "ldap://", 7) != 0)
+		return 0;
+	want = conf->starttls == -1 ? !loopback_host(uri) : conf->starttls;
+	if (!want)
+		return 0;
+	if ((rc = ldap_start_tls_s(g->ld, NULL, NULL)) != LDAP_SUCCESS)
+		return ld_fail(g, err, rc, "StartTLS with", uri);
+	return 0;
+}
+
 static int
 try_uri(struct gal *g, const struct gw_conf *conf, const char *uri,
     struct gw_err *err)
@@ -100,6 +141,8 @@ try_uri(struct gal *g, const struct gw_conf *conf, const char *uri,
 	ldap_set_option(g->ld, LDAP_OPT_PROTOCOL_VERSION, &ver);
 	ldap_set_option(g->ld, LDAP_OPT_NETWORK_TIMEOUT, &tv);
 	ldap_set_option(g->ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
+	if (set_tls(g, conf, uri, err) == -1)
+		return -1;
 	if (conf->bind_dn != NULL) {
 		if (read_password(conf->bind_password_file, &pw, err) == -1)
 			return -1;
@@ -139,6 +182,7 @@ gal_open(const struct gw_conf *conf, struct gal **out, struct gw_err *err)
 		gw_err_init(&one);
 		if (try_uri(g, conf, uri, &one) == 0) {
 			g->uri = gw_strdup(uri);
+			g->audit_keep = conf->audit_keep;
 			free(def);
 			gw_buf_release(&tried);
 			*out = g;
@@ -168,10 +212,82 @@ fail:
 }
 
 void
+gal_audit_keep(struct gal *g, long long seconds)
+{
+	g->audit_keep = seconds;
+}
+
+int
+gal_audit_open(struct gal *g, const char *state_dir, const char *name,
+    struct gw_err *err)
+{
+	char dir[PATH_MAX], path[PATH_MAX], when[32];
+	struct dirent *d;
+	struct stat st;
+	time_t now = time(NULL);
+	struct tm tm;
+	DIR *dd;
+
+	gal_audit_close(g);
+	snprintf(dir, sizeof(dir), "%s/audit", state_dir);
+	if (mkdir(dir, 0750) == -1 && errno != EEXIST)
+		return gw_err_set(err, GW_EXIT_RUNTIME, "%s: %s", dir,
+		    strerror(errno));
+	if (g->audit_keep > 0 && (dd = opendir(dir)) != NULL) {
+		while ((d = readdir(dd)) != NULL) {
+			if (d->d_name[0] == '.')
+				continue;
+			if (snprintf(path, sizeof(path), "%s/%s", dir,
+			    d->d_name) >= (int)sizeof(path))
+				continue;
+			if (stat(path, &st) == 0 &&
+			    st.st_mtime < now - (time_t)g->audit_keep)
+				unlink(path);
+		}
+		closedir(dd);
+	}
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y%m%dT%H%M%SZ", &tm);
+	if (snprintf(path, sizeof(path), "%s/%s-%s.ldif", dir, name, when) >=
+	    (int)sizeof(path))
+		return gw_err_set(err, GW_EXIT_USAGE, "%s: path too long", dir);
+	if ((g->audit = fopen(path, "a")) == NULL)
+		return gw_err_set(err, GW_EXIT_RUNTIME, "%s: %s", path,
+		    strerror(errno));
+	fprintf(g->audit, "# galgate audit: changes made by connector %s, "
+	    "cycle started %.4s-%.2s-%.2sT%.2s:%.2s:%.2sZ\n\n", name, when,
+	    when + 4, when + 6, when + 9, when + 11, when + 13);
+	return 0;
+}
+
+void
+gal_audit_close(struct gal *g)
+{
+	if (g->audit == NULL)
+		return;
+	fclose(g->audit);
+	g->audit = NULL;
+}
+
+static void
+audit_change(struct gal *g, const struct gw_change *ch)
+{
+	struct gw_buf b;
+
+	if (g->audit == NULL)
+		return;
+	gw_buf_init(&b, 0);
+	if (gw_change_ldif(ch, &b) == 0 && b.buf != NULL)
+		fputs(b.buf, g->audit);
+	gw_buf_release(&b);
+}
+
+void
 gal_close(struct gal *g)
 {
 	if (g == NULL)
 		return;
+	gal_audit_close(g);
 	if (g->ld != NULL)
 		ldap_unbind_ext_s(g->ld, NULL, NULL);
 	free(g->uri);
@@ -466,8 +582,11 @@ collect_one(struct gal *g, const struct gw_change *ch, struct inflight *fl,
 		(*failed)++;
 		if (cb != NULL)
 			cb(arg, fl[i].idx, 0, lrc, msg);
-	} else if (cb != NULL)
-		cb(arg, fl[i].idx, 1, 0, NULL);
+	} else {
+		audit_change(g, &ch[fl[i].idx]);
+		if (cb != NULL)
+			cb(arg, fl[i].idx, 1, 0, NULL);
+	}
 	ldap_memfree(text);
 	fl[i] = fl[--(*nfl)];
 	return 0;
@@ -635,8 +754,11 @@ gal_apply_txn(struct gal *g, const struct gw_change *ch, size_t n,
 		if ((r = txn_group(g, ch + off, len, 1, err)) == -1)
 			return -1;
 		if (r == 1) {
-			for (k = 0; cb != NULL && k < len; k++)
-				cb(arg, off + k, 1, 0, NULL);
+			for (k = 0; k < len; k++) {
+				audit_change(g, &ch[off + k]);
+				if (cb != NULL)
+					cb(arg, off + k, 1, 0, NULL);
+			}
 			continue;
 		}
 		/* refused: again one by one, to say which failed and why */

@@ -35,6 +35,16 @@ const char *gal_uri(const struct gal *);
 /* The ldapi URI of the embedded slapd under state_dir (caller frees). */
 char	*gal_default_uri(const char *state_dir);
 
+/*
+ * The audit LDIF: between open and close, every change the server
+ * acknowledged is appended to state_dir/audit/NAME-<time>.ldif.  Files
+ * older than the [gal] audit_keep are removed when one is opened.
+ */
+int	gal_audit_open(struct gal *, const char *state_dir, const char *name,
+	    struct gw_err *);
+void	gal_audit_close(struct gal *);
+void	gal_audit_keep(struct gal *, long long seconds);
+
 /* Called per entry; rec is borrowed.  Return 0 to go on, -1 to abort. */
 typedef int (*gal_entry_cb)(void *arg, const struct gw_record *rec);
 
