@@ -35,6 +35,8 @@ static const struct conf_key gal_keys[] = {
 	    "StartTLS on ldap:// URIs (default yes, no for a loopback host)" },
 	{ "tls_ca_file", CONF_PATH, 0, 0, 0, NULL,
 	    "CA certificates the server's certificate must chain to" },
+	{ "transactions", CONF_BOOL, 0, 0, 0, NULL,
+	    "group bulk adds in RFC 5805 transactions (default no)" },
 	{ "audit_keep", CONF_DURATION, 0, 0, 0, NULL,
 	    "how long the per-cycle audit LDIF files are kept (default 30d)" },
 	{ NULL, 0, 0, 0, 0, NULL, NULL }
@@ -841,6 +843,10 @@ fill_gal(struct gw_conf *c)
 		(void)gw_parse_duration(conf_get(g, "audit_keep", NULL),
 		    &c->audit_keep, &errstr);
 	c->tls_ca_file = (char *)conf_get(g, "tls_ca_file", NULL);
+	c->transactions = 0;
+	if (conf_get(g, "transactions", NULL) != NULL)
+		(void)gw_parse_bool(conf_get(g, "transactions", NULL),
+		    &c->transactions, &errstr);
 	c->starttls = -1;	/* by host */
 	if (conf_get(g, "starttls", NULL) != NULL)
 		(void)gw_parse_bool(conf_get(g, "starttls", NULL), &c->starttls,

@@ -99,6 +99,11 @@ struct gw_conf {
 	int64_t			 audit_keep;
 	char			*tls_ca_file;
 	int			 starttls;	/* 1, 0, or -1: not loopback */
+	/*
+	 * RFC 5805 for bulk adds: off by default, because slapd 2.5.13 has
+	 * crashed (NULL dereference in its transaction code) under them.
+	 */
+	int			 transactions;
 };
 
 /*

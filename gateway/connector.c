@@ -364,6 +364,20 @@ shadow_put(struct gw_txn *txn, const char *connector, const void *key,
 }
 
 int
+shadow_get(struct gw_txn *txn, const char *connector, const void *key,
+    size_t klen, struct gw_value *val, struct gw_err *err)
+{
+	struct gw_buf k;
+	int rc;
+
+	gw_buf_init(&k, 0);
+	shadow_key(&k, connector, key, klen);
+	rc = state_get(txn, GW_DB_SHADOW, k.buf, k.len, val, err);
+	gw_buf_release(&k);
+	return rc;
+}
+
+int
 shadow_del(struct gw_txn *txn, const char *connector, const void *key,
     size_t klen, struct gw_err *err)
 {
@@ -400,6 +414,22 @@ shadow_iter(struct gw_txn *txn, const char *connector, shadow_cb cb,
 
 	return state_iter_prefix(txn, GW_DB_SHADOW, connector,
 	    strlen(connector) + 1, shadow_iter_cb, &c, err);
+}
+
+int
+shadow_iter_from(struct gw_txn *txn, const char *connector, const void *prefix,
+    size_t plen, shadow_cb cb, void *arg, struct gw_err *err)
+{
+	struct shadow_iter_ctx c = { strlen(connector) + 1, cb, arg };
+	struct gw_buf k;
+	int rc;
+
+	gw_buf_init(&k, 0);
+	shadow_key(&k, connector, prefix, plen);
+	rc = state_iter_prefix(txn, GW_DB_SHADOW, k.buf, k.len, shadow_iter_cb,
+	    &c, err);
+	gw_buf_release(&k);
+	return rc;
 }
 
 int

@@ -138,12 +138,19 @@ int	wmark_put_u64(struct gw_txn *, const char *connector, const char *key,
  */
 int	shadow_put(struct gw_txn *, const char *connector, const void *key,
 	    size_t klen, const void *val, size_t vlen, struct gw_err *);
+/* 1 found (val borrowed until the transaction ends), 0 not, -1 error */
+int	shadow_get(struct gw_txn *, const char *connector, const void *key,
+	    size_t klen, struct gw_value *val, struct gw_err *);
 int	shadow_del(struct gw_txn *, const char *connector, const void *key,
 	    size_t klen, struct gw_err *);
 typedef int (*shadow_cb)(void *arg, const void *key, size_t klen,
 	    const void *val, size_t vlen);
 int	shadow_iter(struct gw_txn *, const char *connector, shadow_cb,
 	    void *arg, struct gw_err *);
+/* Only the keys that start with prefix. */
+int	shadow_iter_from(struct gw_txn *, const char *connector,
+	    const void *prefix, size_t plen, shadow_cb, void *arg,
+	    struct gw_err *);
 /* Drops every shadow record and watermark of the connector. */
 int	shadow_clear(struct gw_txn *, const char *connector, struct gw_err *);
 

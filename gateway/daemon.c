@@ -296,7 +296,10 @@ serve_client(struct daemon *d, int fd)
 		close(fd);
 		return;
 	}
-	snprintf(name, sizeof(name), "%s", req + 5);
+	if (snprintf(name, sizeof(name), "%s", req + 5) >= (int)sizeof(name)) {
+		close(fd);	/* no connector has a name that long */
+		return;
+	}
 	if ((sp = strchr(name, ' ')) != NULL) {
 		*sp = '\0';
 		allow = (long)gw_strtonum(sp + 1, 0, 100000000, &errstr);

@@ -118,8 +118,19 @@ uuid_set_free(struct uuid_set *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/*
+ * A big refresh is committed in chunks so that one transaction never
+ * holds a whole GAL's worth of dirty pages.  Only the last commit moves
+ * the cookie: a poll cut short is redone from the old cookie, and what
+ * the earlier chunks recorded is then known, with the same state, so it
+ * gets no second USN.
+ */
+#define JOURNAL_CHUNK	4096
+
 struct poll {
+	struct gw_state		*st;
 	struct gw_txn		*txn;
+	size_t			 pending;	/* records in this transaction */
 	struct journal_stats	*stats;
 	struct uuid_set		 seen;
 	uint64_t		 head;
@@ -150,6 +161,26 @@ journal_entry_get(struct gw_txn *txn, const unsigned char uuid[16],
 	e->dn = v.ptr + ENT_HDR;
 	e->dnlen = v.len - ENT_HDR;
 	return 1;
+}
+
+static int
+chunk_commit(struct poll *pl)
+{
+	uint64_t head;
+	int rc;
+
+	if (state_put_u64(pl->txn, GW_DB_META, M_HEAD, pl->head, pl->err) == -1)
+		return -1;
+	rc = state_commit(pl->txn, pl->err);
+	pl->txn = NULL;
+	pl->pending = 0;
+	if (rc == -1 || state_begin(pl->st, 1, &pl->txn, pl->err) == -1)
+		return -1;
+	if (state_get_u64(pl->txn, GW_DB_META, M_HEAD, &head, pl->err) == -1)
+		return -1;
+	if (head > pl->head)
+		pl->head = head;
+	return 0;
 }
 
 /* Appends one journal record and updates the entry's state. */
@@ -194,6 +225,8 @@ record_change(struct poll *pl, enum gw_op op, const unsigned char uuid[16],
 			pl->stats->modified++;
 		else
 			pl->stats->deleted++;
+		if (++pl->pending >= JOURNAL_CHUNK)
+			rc = chunk_commit(pl);
 	}
 	return rc;
 }
@@ -487,6 +520,7 @@ poll_once(const struct gw_conf *conf, struct gal *g, struct gw_state *st,
 	gw_record_init(&id);
 	pl.stats = stats;
 	pl.err = err;
+	pl.st = st;
 	pl.now = time(NULL);
 	/* the write transaction serializes concurrent polls */
 	if (state_begin(st, 1, &pl.txn, err) == -1)

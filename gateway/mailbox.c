@@ -227,6 +227,8 @@ read_file(const char *path, char **out, size_t *len, struct gw_err *err)
 	char *buf;
 	int fd;
 
+	*out = NULL;
+	*len = 0;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return gw_err_set(err, GW_EXIT_RUNTIME, "%s: %s", path,
 		    strerror(errno));
@@ -369,7 +371,9 @@ maildir_purge_dir(const char *dir, time_t cutoff)
 	while ((d = readdir(dd)) != NULL) {
 		if (d->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+		if (snprintf(path, sizeof(path), "%s/%s", dir, d->d_name) >=
+		    (int)sizeof(path))
+			continue;
 		if (stat(path, &st) == 0 && st.st_mtime < cutoff)
 			unlink(path);
 	}
@@ -473,6 +477,7 @@ imap_get(struct gw_mailbox *mb, const char *url, struct gw_buf *out,
 	CURL *c;
 	CURLcode rc;
 
+	gw_buf_init(out, GW_MAIL_MAX);
 	gw_buf_init(&s.buf, GW_MAIL_MAX);
 	if ((c = curl_new(mb, url, errbuf)) == NULL)
 		return gw_err_set(err, GW_EXIT_RUNTIME, "curl: out of memory");

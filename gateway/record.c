@@ -207,6 +207,24 @@ gw_record_hash(struct gw_record *r, unsigned char out[GW_HASH_LEN])
 }
 
 void
+gw_hash_fields(const char *const *fields, size_t n,
+    unsigned char out[GW_HASH_LEN])
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned int len = GW_HASH_LEN;
+	size_t i;
+
+	if (ctx == NULL)
+		abort();
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	for (i = 0; i < n; i++)
+		hash_bytes(ctx, fields[i] != NULL ? fields[i] : "",
+		    fields[i] != NULL ? strlen(fields[i]) : 0);
+	EVP_DigestFinal_ex(ctx, out, &len);
+	EVP_MD_CTX_free(ctx);
+}
+
+void
 gw_change_init(struct gw_change *ch, enum gw_op op, const char *dn)
 {
 	memset(ch, 0, sizeof(*ch));

@@ -56,6 +56,13 @@ void	gw_record_sort(struct gw_record *);
  */
 void	gw_record_hash(struct gw_record *, unsigned char out[GW_HASH_LEN]);
 
+/*
+ * SHA-256 over n strings (NULL counts as empty), each length-prefixed so
+ * that field boundaries cannot be confused.
+ */
+void	gw_hash_fields(const char *const *fields, size_t n,
+	    unsigned char out[GW_HASH_LEN]);
+
 enum gw_op {
 	GW_OP_NONE = 0,
 	GW_OP_ADD,

@@ -109,29 +109,13 @@ load_shadow_cb(void *arg, const void *key, size_t klen, const void *val,
     size_t vlen)
 {
 	struct cc_cycle *c = arg;
-	const char *k = key, *v = val, *end = v + vlen, *p;
-	struct cc_owned *o;
-	char *sk, hex[33];
+	const char *k = key, *v = val;
+	char hex[33];
 	static const char digits[] = "0123456789abcdef";
 	size_t i;
 
-	if (klen < 2)
-		return 0;
-	if (k[0] == 'i' && vlen > GW_HASH_LEN) {
-		o = gw_calloc(1, sizeof(*o));
-		memcpy(o->hash, v, GW_HASH_LEN);
-		p = v + GW_HASH_LEN;
-		o->dn = gw_strndup(p, strnlen(p, (size_t)(end - p)));
-		p += strlen(o->dn) + 1;
-		o->alias = gw_strndup(p, p < end ? strnlen(p,
-		    (size_t)(end - p)) : 0);
-		p += strlen(o->alias) + 1;
-		o->smtp = p < end && *p != '\0' ? gw_strndup(p, strnlen(p,
-		    (size_t)(end - p))) : NULL;
-		sk = gw_strndup(k, klen);
-		cc_owned_free(strmap_put(&c->owned, sk, o));
-		free(sk);
-	} else if (k[0] == 'e' && klen == 17) {
+	/* the names chosen for GAL recipients; imports are read as needed */
+	if (klen == 17 && k[0] == 'e') {
 		for (i = 0; i < 16; i++) {
 			hex[2 * i] = digits[(unsigned char)k[1 + i] >> 4];
 			hex[2 * i + 1] = digits[(unsigned char)k[1 + i] & 15];
@@ -152,7 +136,9 @@ load_shadow(struct cc_cycle *c, int *export_all, int *import_all,
 
 	if (state_begin(c->cy->state, 0, &txn, err) == -1)
 		return -1;
-	rc = shadow_iter(txn, c->cc->name, load_shadow_cb, c, err);
+	/* 'e' records only: they sort before the 'i' ones, stop there */
+	rc = shadow_iter_from(txn, c->cc->name, "e", 1, load_shadow_cb, c,
+	    err);
 	if (rc == 0)
 		rc = wmark_get_u64(txn, c->cc->name, "export_all", &flag, err);
 	*export_all = rc >= 0 && flag != 0;
@@ -240,33 +226,17 @@ print_records(FILE *out, const char *file, const struct gw_record *r,
 	}
 }
 
-static void
-print_dry_run(struct cc_cycle *c)
-{
-	struct gw_buf b;
-	size_t i;
-
-	gw_buf_init(&b, 0);
-	fprintf(c->cy->out, "# %s: dry run, nothing written\n# LDAP changes\n",
-	    c->cc->name);
-	for (i = 0; i < c->nchanges; i++)
-		if (c->changes[i].op != GW_OP_NONE)
-			gw_change_ldif(&c->changes[i], &b);
-	if (b.buf != NULL)
-		fputs(b.buf, c->cy->out);
-	gw_buf_release(&b);
-	print_records(c->cy->out, "Ccmdel.imp", c->dels, c->ndels);
-	print_records(c->cy->out, "Ccmdir.imp", c->adds, c->nadds);
-}
 
 /* ---- applying ---- */
 
+#define CC_BATCH	512	/* plan items turned into records at once */
+
 struct apply {
 	struct cc_cycle	*c;
-	size_t		*map;		/* apply order -> change index */
-	int		*ok;		/* per change index */
+	size_t		*map;		/* batch index -> plan index */
 	size_t		*exists;	/* adds that met an existing entry */
 	size_t		 nexists;
+	struct gw_change *batch;
 };
 
 static void
@@ -274,31 +244,31 @@ apply_result(void *arg, size_t idx, int ok, int rc, const char *msg)
 {
 	struct apply *a = arg;
 	struct cc_cycle *c = a->c;
-	size_t ci = a->map[idx];
+	size_t pi = a->map[idx];
 
 	if (ok) {
-		a->ok[ci] = 1;
+		c->plan[pi].ok = 1;
 		return;
 	}
-	if (rc == 68 && c->changes[ci].op == GW_OP_ADD) {
+	if (rc == 68 && a->batch[idx].op == GW_OP_ADD) {
 		/* LDAP_ALREADY_EXISTS: maybe ours from a cycle cut short */
-		a->exists[a->nexists++] = ci;
+		a->exists[a->nexists++] = idx;
 		return;
 	}
 	c->cy->counts.errors++;
 	evlog_emit(c->cy->ev, EV_CC_LDAP_FAILED, GW_SEV_ERROR, c->cc->name,
-	    c->changes[ci].dn, "%s", msg);
+	    a->batch[idx].dn, "%s", msg);
 }
 
 /* An add that met an entry: if it is ours, bring it up to date. */
 static int
-adopt_existing(struct apply *a, size_t ci, struct gw_err *err)
+adopt_existing(struct apply *a, size_t bi, struct gw_err *err)
 {
 	struct cc_cycle *c = a->c;
-	struct gw_change *ch = &c->changes[ci], mod;
+	struct gw_change *ch = &a->batch[bi], mod;
 	struct gw_record old;
 	const char *owner, *fk, *want;
-	size_t failed;
+	size_t failed, k, w;
 	int found;
 
 	if ((found = gal_read(c->cy->gal, ch->dn, NULL, &old, err)) == -1)
@@ -318,25 +288,92 @@ adopt_existing(struct apply *a, size_t ci, struct gw_err *err)
 	gw_change_init(&mod, GW_OP_MODIFY, ch->dn);
 	gw_change_diff(&mod, &old, &ch->rec, NULL);
 	gw_record_release(&old);
-	/* keep what the GAL adds itself (structural class chain) */
-	if (mod.nmods > 0) {
-		size_t k, w = 0;
-
-		for (k = 0; k < mod.nmods; k++)
-			if (mod.mods[k].op == GW_MOD_DELETE)
-				continue;
-			else
-				mod.mods[w++] = mod.mods[k];
-		mod.nmods = w;
+	/* only replacements: what the server keeps itself stays */
+	for (k = 0, w = 0; k < mod.nmods; k++) {
+		if (mod.mods[k].op == GW_MOD_DELETE) {
+			free(mod.mods[k].attr.name);
+			continue;
+		}
+		mod.mods[w++] = mod.mods[k];
 	}
+	mod.nmods = w;
 	if (mod.nmods > 0 && gal_apply(c->cy->gal, &mod, 1, 1, 0, NULL, NULL,
 	    &failed, err) == -1) {
 		gw_change_release(&mod);
 		return -1;
 	}
-	a->ok[ci] = mod.nmods == 0 || failed == 0;
+	c->plan[a->map[bi]].ok = mod.nmods == 0 || failed == 0;
 	gw_change_release(&mod);
 	return 0;
+}
+
+/*
+ * Builds the records of plan items idx[0..n) a batch at a time and
+ * applies (or, in a dry run, prints) them.
+ */
+static int
+apply_items(struct cc_cycle *c, const size_t *idx, size_t n, size_t txn,
+    struct gw_err *err)
+{
+	struct apply a;
+	struct gw_buf ldif;
+	size_t off, len, i, k, nb, failed;
+	int rc = -1;
+
+	a.c = c;
+	a.map = gw_calloc(CC_BATCH, sizeof(*a.map));
+	a.exists = gw_calloc(CC_BATCH, sizeof(*a.exists));
+	a.batch = gw_calloc(CC_BATCH, sizeof(*a.batch));
+	gw_buf_init(&ldif, 0);
+	for (off = 0; off < n; off += len) {
+		len = n - off < CC_BATCH ? n - off : CC_BATCH;
+		for (i = 0, nb = 0; i < len; i++) {
+			struct cc_plan *p = &c->plan[idx[off + i]];
+
+			if (cc_build_change(c, p, &a.batch[nb], err) == -1) {
+				for (k = 0; k < nb; k++)
+					gw_change_release(&a.batch[k]);
+				goto done;
+			}
+			p->done_op = a.batch[nb].op;
+			if (a.batch[nb].op == GW_OP_NONE) {
+				/* the GAL already holds it: shadow only */
+				gw_change_release(&a.batch[nb]);
+				p->ok = 1;
+				continue;
+			}
+			a.map[nb++] = idx[off + i];
+		}
+		a.nexists = 0;
+		if (c->cy->dry_run) {
+			for (k = 0; k < nb; k++)
+				gw_change_ldif(&a.batch[k], &ldif);
+			if (ldif.buf != NULL)
+				fputs(ldif.buf, c->cy->out);
+			gw_buf_reset(&ldif);
+		} else if ((txn > 0 ? gal_apply_txn(c->cy->gal, a.batch, nb,
+		    txn, CC_WINDOW, apply_result, &a, &failed, err) :
+		    gal_apply(c->cy->gal, a.batch, nb, CC_WINDOW, 0,
+		    apply_result, &a, &failed, err)) == -1) {
+			for (k = 0; k < nb; k++)
+				gw_change_release(&a.batch[k]);
+			goto done;
+		}
+		for (k = 0; k < a.nexists; k++)
+			if (adopt_existing(&a, a.exists[k], err) == -1)
+				break;
+		for (k = 0; k < nb; k++)
+			gw_change_release(&a.batch[k]);
+		if (k < a.nexists && err->set)
+			goto done;
+	}
+	rc = 0;
+done:
+	gw_buf_release(&ldif);
+	free(a.map);
+	free(a.exists);
+	free(a.batch);
+	return rc;
 }
 
 /* A DN in one spelling whatever its escaping and case. */
@@ -369,64 +406,42 @@ existing_cb(void *arg, const struct gw_record *rec)
 }
 
 static int
-apply_group(struct cc_cycle *c, struct apply *a, const size_t *idx, size_t n,
-    size_t txn, struct gw_err *err)
-{
-	struct gw_change *ordered = gw_calloc(n + 1, sizeof(*ordered));
-	size_t i, failed;
-	int rc;
-
-	for (i = 0; i < n; i++) {
-		ordered[i] = c->changes[idx[i]];	/* shallow */
-		a->map[i] = idx[i];
-	}
-	rc = txn > 0 ? gal_apply_txn(c->cy->gal, ordered, n, txn, CC_WINDOW,
-	    apply_result, a, &failed, err) : gal_apply(c->cy->gal, ordered, n,
-	    CC_WINDOW, 0, apply_result, a, &failed, err);
-	free(ordered);
-	return rc;
-}
-
-static int
-apply_ldap(struct cc_cycle *c, int *ok, struct gw_err *err)
+apply_ldap(struct cc_cycle *c, struct gw_err *err)
 {
 	static const char *attrs[] = { "1.1", NULL };
 	struct strmap existing;
-	struct apply a;
 	size_t *dels, *fresh, *rest, nd = 0, nf = 0, nr = 0, i, nadds = 0;
-	int missing, rc = -1;
+	int missing, rc = -1, txn;
 	char *k;
 
 	strmap_init(&existing);
-	dels = gw_calloc(c->nchanges + 1, sizeof(*dels));
-	fresh = gw_calloc(c->nchanges + 1, sizeof(*fresh));
-	rest = gw_calloc(c->nchanges + 1, sizeof(*rest));
-	a.c = c;
-	a.map = gw_calloc(c->nchanges + 1, sizeof(*a.map));
-	a.ok = ok;
-	a.exists = gw_calloc(c->nchanges + 1, sizeof(*a.exists));
-	a.nexists = 0;
-	for (i = 0; i < c->nchanges; i++)
-		nadds += c->changes[i].op == GW_OP_ADD;
-	/* many adds: those whose DN is free may go in transactions */
-	if (nadds >= CC_TXN_MIN && gal_search(c->cy->gal, c->cc->import_ldap,
-	    GAL_SCOPE_ONE, "(objectClass=*)", attrs, existing_cb, &existing,
-	    &missing, err) == -1)
+	dels = gw_calloc(c->nplan + 1, sizeof(*dels));
+	fresh = gw_calloc(c->nplan + 1, sizeof(*fresh));
+	rest = gw_calloc(c->nplan + 1, sizeof(*rest));
+	for (i = 0; i < c->nplan; i++)
+		nadds += c->plan[i].op == GW_OP_ADD;
+	/*
+	 * Many adds go in transactions, but only those whose DN is seen
+	 * to be free: a transaction that fails at commit is what slapd
+	 * 2.5 handles badly.
+	 */
+	txn = c->cy->conf->transactions && nadds >= CC_TXN_MIN &&
+	    !c->cy->dry_run;
+	if (txn && gal_search(c->cy->gal, c->cc->import_ldap, GAL_SCOPE_ONE,
+	    "(objectClass=*)", attrs, existing_cb, &existing, &missing,
+	    err) == -1)
 		goto done;
-	for (i = 0; i < c->nchanges; i++) {
-		switch (c->changes[i].op) {
-		case GW_OP_NONE:
-			ok[i] = 1;
-			break;
+	for (i = 0; i < c->nplan; i++) {
+		switch (c->plan[i].op) {
 		case GW_OP_DELETE:
 			dels[nd++] = i;
 			break;
 		case GW_OP_ADD:
-			k = dn_key(c->changes[i].dn);
-			if (nadds >= CC_TXN_MIN && !strmap_has(&existing, k)) {
+			/* cc:Mail names are unique: two adds never share a DN */
+			k = txn ? dn_key(c->plan[i].now->dn) : NULL;
+			if (txn && !strmap_has(&existing, k))
 				fresh[nf++] = i;
-				strmap_put(&existing, k, (void *)1);
-			} else
+			else
 				rest[nr++] = i;
 			free(k);
 			break;
@@ -435,21 +450,16 @@ apply_ldap(struct cc_cycle *c, int *ok, struct gw_err *err)
 		}
 	}
 	/* deletions first, so a renamed entry frees its old name */
-	if (apply_group(c, &a, dels, nd, 0, err) == -1 ||
-	    apply_group(c, &a, fresh, nf, CC_TXN, err) == -1 ||
-	    apply_group(c, &a, rest, nr, 0, err) == -1)
+	if (apply_items(c, dels, nd, 0, err) == -1 ||
+	    apply_items(c, fresh, nf, CC_TXN, err) == -1 ||
+	    apply_items(c, rest, nr, 0, err) == -1)
 		goto done;
-	for (i = 0; i < a.nexists; i++)
-		if (adopt_existing(&a, a.exists[i], err) == -1)
-			goto done;
 	rc = 0;
 done:
 	strmap_release(&existing);
 	free(dels);
 	free(fresh);
 	free(rest);
-	free(a.map);
-	free(a.exists);
 	return rc;
 }
 
@@ -468,7 +478,7 @@ uuid_from_hex(const char *hex, unsigned char out[16])
 
 /* The shadow after the cycle, in one transaction. */
 static int
-commit_shadow(struct cc_cycle *c, const int *ok, struct gw_err *err)
+commit_shadow(struct cc_cycle *c, struct gw_err *err)
 {
 	struct gw_txn *txn;
 	struct gw_buf v;
@@ -484,18 +494,18 @@ commit_shadow(struct cc_cycle *c, const int *ok, struct gw_err *err)
 	strmap_init(&live);
 	if (state_begin(c->cy->state, 1, &txn, err) == -1)
 		return -1;
-	for (i = 0; i < c->nchanges; i++) {
-		const char *sk = c->change_keys[i];
+	for (i = 0; i < c->nplan; i++) {
+		const char *sk = c->plan[i].key;
 
-		if (!ok[i])
+		if (!c->plan[i].ok)
 			continue;
-		if (c->change_owned[i] == NULL) {
+		if (c->plan[i].now == NULL) {
 			if (shadow_del(txn, c->cc->name, sk, strlen(sk),
 			    err) == -1)
 				goto fail;
 			continue;
 		}
-		owned_value(c->change_owned[i], &v);
+		owned_value(c->plan[i].now, &v);
 		if (shadow_put(txn, c->cc->name, sk, strlen(sk), v.buf, v.len,
 		    err) == -1)
 			goto fail;
@@ -575,10 +585,6 @@ cycle_release(struct cc_cycle *c)
 		cc_rcpt_free(c->rcpt[i]);
 	free(c->rcpt);
 	i = 0;
-	while ((s = strmap_next(&c->owned, &i)) != NULL)
-		cc_owned_free(s->val);
-	strmap_release(&c->owned);
-	i = 0;
 	while ((s = strmap_next(&c->chosen_by_uuid, &i)) != NULL)
 		free(s->val);
 	strmap_release(&c->chosen_by_uuid);
@@ -592,14 +598,12 @@ cycle_release(struct cc_cycle *c)
 	for (i = 0; i < c->nadds; i++)
 		gw_record_release(&c->adds[i]);
 	free(c->adds);
-	for (i = 0; i < c->nchanges; i++) {
-		gw_change_release(&c->changes[i]);
-		free(c->change_keys[i]);
-		cc_owned_free(c->change_owned[i]);
+	for (i = 0; i < c->nplan; i++) {
+		free(c->plan[i].key);
+		free(c->plan[i].old_dn);
+		cc_owned_free(c->plan[i].now);
 	}
-	free(c->changes);
-	free(c->change_keys);
-	free(c->change_owned);
+	free(c->plan);
 	for (i = 0; i < 3; i++)
 		free(c->paths[i]);
 	gw_cp_close(&c->cp);
@@ -610,9 +614,8 @@ check_thresholds(struct cc_cycle *c, struct gw_err *err)
 {
 	size_t i, ldel = 0;
 
-	for (i = 0; i < c->nchanges; i++)
-		if (c->changes[i].op == GW_OP_DELETE &&
-		    c->change_owned[i] == NULL)
+	for (i = 0; i < c->nplan; i++)
+		if (c->plan[i].op == GW_OP_DELETE)
 			ldel++;
 	if (gw_threshold_exceeded(&c->cc->threshold, c->ndels, c->ngal_side,
 	    c->cy->allow_deletes)) {
@@ -625,13 +628,13 @@ check_thresholds(struct cc_cycle *c, struct gw_err *err)
 		    "in cc:Mail exceed delete_threshold; nothing written",
 		    c->cc->name, c->ndels);
 	}
-	if (gw_threshold_exceeded(&c->cc->threshold, ldel, c->owned.n,
+	if (gw_threshold_exceeded(&c->cc->threshold, ldel, c->nowned,
 	    c->cy->allow_deletes)) {
 		evlog_emit(c->cy->ev, EV_CC_THRESHOLD, GW_SEV_ERROR, c->cc->name,
 		    c->cc->import_x500, "the cycle would delete %zu of the %zu "
 		    "entries imported from cc:Mail: more than delete_threshold "
 		    "allows; nothing written (a truncated Ccmdir.exp?  "
-		    "--allow-deletes %zu to accept)", ldel, c->owned.n, ldel);
+		    "--allow-deletes %zu to accept)", ldel, c->nowned, ldel);
 		return gw_err_set(err, GW_EXIT_THRESHOLD, "%s: %zu deletions "
 		    "in the GAL exceed delete_threshold; nothing written",
 		    c->cc->name, ldel);
@@ -643,7 +646,7 @@ static int
 ccmail_cycle(struct gw_connector *con, struct gw_cycle *cy, struct gw_err *err)
 {
 	struct cc_cycle c;
-	int *ok = NULL, export_all, import_all, rc = -1;
+	int export_all, import_all, rc = -1;
 	size_t i, nusers = 0;
 
 	memset(&c, 0, sizeof(c));
@@ -651,7 +654,6 @@ ccmail_cycle(struct gw_connector *con, struct gw_cycle *cy, struct gw_err *err)
 	c.cy = cy;
 	strmap_init(&c.gal_side);
 	strmap_init(&c.taken);
-	strmap_init(&c.owned);
 	strmap_init(&c.chosen_by_uuid);
 	strmap_init(&c.name_dn);
 	if (gw_cp_open(&c.cp, c.cc->codepage, err) == -1)
@@ -670,14 +672,7 @@ ccmail_cycle(struct gw_connector *con, struct gw_cycle *cy, struct gw_err *err)
 	fprintf(cy->out, "%s: read %zu GAL-originated entries, %zu cc:Mail "
 	    "entries, %zu lists, %zu bulletin boards\n", c.cc->name,
 	    c.ngal_side, c.nnative, c.nlists, c.nbboards);
-	if (import_all) {
-		struct strmap_slot *s;
-
-		i = 0;
-		while ((s = strmap_next(&c.owned, &i)) != NULL)
-			memset(((struct cc_owned *)s->val)->hash, 0,
-			    GW_HASH_LEN);
-	}
+	c.import_all = import_all;
 	if (export_all) {
 		/* cc:Mail is offered every recipient again */
 		struct strmap_slot *s;
@@ -692,33 +687,36 @@ ccmail_cycle(struct gw_connector *con, struct gw_cycle *cy, struct gw_err *err)
 	if (check_thresholds(&c, err) == -1)
 		goto done;
 	if (cy->dry_run) {
-		print_dry_run(&c);
+		/* the LDIF of every change, then what each file would get */
+		fprintf(cy->out, "# %s: dry run, nothing written\n"
+		    "# LDAP changes\n", c.cc->name);
+		if (apply_ldap(&c, err) == -1)
+			goto done;
+		print_records(cy->out, "Ccmdel.imp", c.dels, c.ndels);
+		print_records(cy->out, "Ccmdir.imp", c.adds, c.nadds);
 		rc = 0;
 		goto done;
 	}
 	if (write_imports(&c, err) == -1)
 		goto done;
-	ok = gw_calloc(c.nchanges + 1, sizeof(*ok));
-	if (apply_ldap(&c, ok, err) == -1)
+	if (apply_ldap(&c, err) == -1)
 		goto done;
-	for (i = 0; i < c.nchanges; i++) {
-		if (!ok[i] || c.changes[i].op == GW_OP_NONE)
+	for (i = 0; i < c.nplan; i++) {
+		if (!c.plan[i].ok)
 			continue;
-		if (c.changes[i].op == GW_OP_ADD)
+		if (c.plan[i].done_op == GW_OP_ADD)
 			cy->counts.adds++;
-		else if (c.changes[i].op == GW_OP_MODIFY)
+		else if (c.plan[i].done_op == GW_OP_MODIFY)
 			cy->counts.modifies++;
-		else if (c.changes[i].op == GW_OP_DELETE &&
-		    c.change_owned[i] == NULL)
+		else if (c.plan[i].done_op == GW_OP_DELETE)
 			cy->counts.deletes++;
 	}
-	if (commit_shadow(&c, ok, err) == -1)
+	if (commit_shadow(&c, err) == -1)
 		goto done;
 	fprintf(cy->out, "%s: Ccmdel.imp %zu records, Ccmdir.imp %zu records\n",
 	    c.cc->name, c.ndels, c.nadds);
 	rc = 0;
 done:
-	free(ok);
 	cycle_release(&c);
 	return rc;
 }

@@ -87,13 +87,27 @@ struct gal_rcpt {
 	int		 name_new;	/* chosen this cycle */
 };
 
-/* What this connector created in the GAL, as the shadow remembers it. */
+/* What the shadow remembers of an entry this connector made. */
 struct cc_owned {
-	unsigned char	 hash[GW_HASH_LEN];
+	unsigned char	 hash[GW_HASH_LEN];	/* fingerprint of its source */
 	char		*dn;
 	char		*alias;
 	char		*smtp;
-	int		 seen;
+};
+
+/*
+ * One planned LDAP change.  The LDAP record itself is built only when the
+ * change is applied (or printed), a batch at a time, so a cycle that adds
+ * 100,000 entries holds 100,000 of these, not 100,000 records.
+ */
+struct cc_plan {
+	enum gw_op		 op;	/* GW_OP_ADD, GW_OP_MODIFY, GW_OP_DELETE */
+	const struct cc_entry	*e;	/* add, modify: its source */
+	char			*key;	/* shadow key */
+	char			*old_dn; /* modify, delete: the entry now */
+	struct cc_owned		*now;	/* the shadow afterwards; NULL: gone */
+	int			 ok;	/* applied (or nothing to apply) */
+	enum gw_op		 done_op; /* what it turned out to be */
 };
 
 /* Everything one cycle reads and plans. */
@@ -116,17 +130,16 @@ struct cc_cycle {
 	/* the GAL */
 	struct gal_rcpt		**rcpt;
 	size_t			 nrcpt;
-	struct strmap		 owned;		/* shadow key -> cc_owned */
+	size_t			 nowned;	/* entries this connector made */
+	int			 import_all;	/* re-check every one of them */
 	struct strmap		 chosen_by_uuid; /* hex uuid -> "base\0chosen" */
 	/* the plan */
 	struct gw_record	*dels;		/* Ccmdel.imp records */
 	size_t			 ndels;
 	struct gw_record	*adds;		/* Ccmdir.imp records */
 	size_t			 nadds;
-	struct gw_change	*changes;	/* LDAP changes, deletes first */
-	char			**change_keys;	/* shadow key of each change */
-	struct cc_owned		**change_owned;	/* shadow after it, NULL: gone */
-	size_t			 nchanges;
+	struct cc_plan		*plan;		/* LDAP changes to make */
+	size_t			 nplan;
 	struct strmap		 name_dn;	/* fold(cc:Mail name) -> DN (owned) */
 };
 
@@ -140,8 +153,18 @@ int	cc_plan_export(struct cc_cycle *, struct gw_err *);
 
 /* ccmail_import.c */
 int	cc_plan_import(struct cc_cycle *, struct gw_err *);
-/* 1 if that shadow key belongs to what this connector imported */
 void	cc_owned_free(struct cc_owned *);
+/*
+ * The change for one plan item: an add, or a modify of only the changed
+ * attributes (read from the GAL); ch->op GW_OP_NONE when the GAL already
+ * holds it.  Caller releases ch.
+ */
+int	cc_build_change(struct cc_cycle *, const struct cc_plan *,
+	    struct gw_change *ch, struct gw_err *);
+/* The LDAP record made from e (caller releases rec). */
+void	cc_build_record(struct cc_cycle *, const struct cc_entry *,
+	    const char *alias, const char *smtp, struct gw_record *rec);
+char	*cc_entry_dn(struct cc_cycle *, const char *name);
 
 /* ccmail_names.c */
 /* "Last, First" -> surname and given name (either may come back ""). */

@@ -1,9 +1,10 @@
 /*
  * cc:Mail -> GAL: cc:Mail's users, mailing lists and bulletin boards as
  * entries of the import container.  The shadow remembers, per cc:Mail
- * name, a hash of the entry galgate made from it, its DN, alias and SMTP
- * address, so an unchanged export costs no LDAP operation and aliases and
- * addresses never move once given.
+ * name, a fingerprint of the source record the entry was made from, its
+ * DN, alias and SMTP address: an unchanged export costs one LMDB lookup
+ * per entry and no LDAP operation, and aliases and addresses never move
+ * once given.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,10 @@
 
 #include "ccmail.h"
 #include "gal.h"
+#include "state.h"
+
+/* Bump when the entries made from the same source change shape. */
+#define CC_MAPPING_VERSION	"ccmail-mapping-1"
 
 void
 cc_owned_free(struct cc_owned *o)
@@ -23,8 +28,8 @@ cc_owned_free(struct cc_owned *o)
 	free(o);
 }
 
-static char *
-entry_dn(struct cc_cycle *c, const char *name)
+char *
+cc_entry_dn(struct cc_cycle *c, const char *name)
 {
 	struct gw_buf b;
 
@@ -48,15 +53,21 @@ entry_x500(struct cc_cycle *c, const char *name)
 	return s;
 }
 
-/* Resolved members of a list; unresolved names go to *missing. */
+/*
+ * The DNs a list's members resolve to, one per line, in file order
+ * (duplicates kept out); unresolved names go to missing when not NULL.
+ */
 static void
-list_members(struct cc_cycle *c, const struct cc_entry *e,
-    struct gw_record *rec, struct gw_buf *missing)
+list_members(struct cc_cycle *c, const struct cc_entry *e, struct gw_buf *dns,
+    struct gw_buf *missing)
 {
+	const struct cc_entry *native;
+	struct strmap seen;
 	size_t i;
-	char *name, *at, *key;
+	char *name, *at, *key, *own;
 	const char *dn;
 
+	strmap_init(&seen);
 	for (i = 0; i < e->nmembers; i++) {
 		name = gw_strdup(e->members[i]);
 		/* "Name at PO": names are unique, the PO only routes */
@@ -66,27 +77,63 @@ list_members(struct cc_cycle *c, const struct cc_entry *e,
 		if (at != NULL)
 			*at = '\0';
 		key = gw_fold(gw_trim(name));
-		dn = strmap_get(&c->name_dn, key);
-		if (dn != NULL)
-			gw_record_add_str(rec, "member", dn);
+		native = strmap_get(&c->taken, key);
+		own = NULL;
+		if (native != NULL && strchr("LlRr", native->locn) != NULL &&
+		    !strmap_has(&c->gal_side, key))
+			dn = own = cc_entry_dn(c, native->name);
 		else
+			dn = strmap_get(&c->name_dn, key);	/* the GAL's */
+		if (dn != NULL && !strmap_has(&seen, key)) {
+			strmap_put(&seen, key, (void *)1);
+			gw_buf_addstr(dns, dn);
+			gw_buf_addch(dns, '\n');
+		} else if (dn == NULL && missing != NULL)
 			gw_buf_printf(missing, "%s'%s'", missing->len ? ", " :
 			    "", e->members[i]);
+		free(own);
 		free(key);
 		free(name);
 	}
+	strmap_release(&seen);
 }
 
-/* The LDAP entry galgate makes from one cc:Mail entry. */
+/* Everything the entry is made from, so equal fingerprints = equal entries. */
 static void
-build_record(struct cc_cycle *c, const struct cc_entry *e, const char *alias,
-    const char *smtp, struct gw_record *rec, struct gw_buf *missing)
+fingerprint(struct cc_cycle *c, const struct cc_entry *e, const char *alias,
+    const char *smtp, unsigned char out[GW_HASH_LEN])
 {
-	char *sn, *given, *x500;
-	struct gw_buf proxy;
+	struct gw_buf members;
+	char kind[2] = { (char)e->kind, '\0' }, locn[2] = { e->locn, '\0' };
+	const char *f[11];
+
+	gw_buf_init(&members, 0);
+	if (e->kind == CC_LIST)
+		list_members(c, e, &members, NULL);
+	f[0] = CC_MAPPING_VERSION;
+	f[1] = c->cc->import_ldap;
+	f[2] = c->cc->name;
+	f[3] = kind;
+	f[4] = e->name;
+	f[5] = locn;
+	f[6] = e->po;
+	f[7] = e->comments;
+	f[8] = alias;
+	f[9] = smtp;
+	f[10] = members.buf;
+	gw_hash_fields(f, 11, out);
+	gw_buf_release(&members);
+}
+
+void
+cc_build_record(struct cc_cycle *c, const struct cc_entry *e,
+    const char *alias, const char *smtp, struct gw_record *rec)
+{
+	char *sn, *given, *x500, *p, *nl;
+	struct gw_buf proxy, dns;
 
 	gw_record_init(rec);
-	rec->dn = entry_dn(c, e->name);
+	rec->dn = cc_entry_dn(c, e->name);
 	gw_record_add_str(rec, "objectClass", "top");
 	gw_record_add_str(rec, "objectClass", e->kind == CC_LIST ?
 	    "groupOfNames" : "inetOrgPerson");
@@ -102,21 +149,28 @@ build_record(struct cc_cycle *c, const struct cc_entry *e, const char *alias,
 		free(sn);
 		free(given);
 	} else {
-		list_members(c, e, rec, missing);
+		gw_buf_init(&dns, 0);
+		list_members(c, e, &dns, NULL);
+		for (p = dns.buf; p != NULL && *p != '\0'; p = nl + 1) {
+			nl = strchr(p, '\n');
+			*nl = '\0';
+			gw_record_add_str(rec, "member", p);
+		}
+		gw_buf_release(&dns);
+		/* groupOfNames needs a member: the list itself when none */
 		if (gw_record_attr(rec, "member") == NULL)
 			gw_record_add_str(rec, "member", rec->dn);
 	}
 	if (e->comments != NULL && *e->comments != '\0')
 		gw_record_add_str(rec, "description", e->comments);
 	gw_record_add_str(rec, "mailNickname", alias);
+	gw_buf_init(&proxy, 0);
 	if (smtp != NULL && *smtp != '\0') {
 		gw_record_add_str(rec, "mail", smtp);
-		gw_buf_init(&proxy, 0);
 		gw_buf_printf(&proxy, "SMTP:%s", smtp);
 		gw_record_add_str(rec, "galgateProxyAddress", proxy.buf);
-		gw_buf_release(&proxy);
+		gw_buf_reset(&proxy);
 	}
-	gw_buf_init(&proxy, 0);
 	gw_buf_printf(&proxy, "CCMAIL:%s at %s", e->name, e->po);
 	gw_record_add_str(rec, "galgateProxyAddress", proxy.buf);
 	gw_buf_release(&proxy);
@@ -136,37 +190,41 @@ static const char *const managed[] = {
 	"galgateConnector", "galgateForeignKey", "legacyExchangeDN", NULL
 };
 
-struct mailset {
-	struct cc_cycle	*c;
-	struct strmap	*set;
-};
-
-static int
-mail_cb(void *arg, const struct gw_record *rec)
+int
+cc_build_change(struct cc_cycle *c, const struct cc_plan *p,
+    struct gw_change *ch, struct gw_err *err)
 {
-	struct mailset *m = arg;
-	struct gw_attr *a = gw_record_attr(rec, "mail");
-	size_t i;
-	char *k;
+	struct gw_record rec, old;
+	int found;
 
-	for (i = 0; a != NULL && i < a->n; i++) {
-		k = gw_fold(a->val[i].ptr);
-		strmap_put(m->set, k, (void *)1);
-		free(k);
+	if (p->op == GW_OP_DELETE) {
+		gw_change_init(ch, GW_OP_DELETE, p->old_dn);
+		return 0;
 	}
+	cc_build_record(c, p->e, p->now->alias, p->now->smtp, &rec);
+	found = 0;
+	gw_record_init(&old);
+	if (p->op == GW_OP_MODIFY &&
+	    (found = gal_read(c->cy->gal, p->old_dn, NULL, &old, err)) == -1) {
+		gw_record_release(&rec);
+		return -1;
+	}
+	if (found) {
+		/* only the attributes that changed */
+		gw_change_init(ch, GW_OP_MODIFY, rec.dn);
+		gw_change_diff(ch, &old, &rec, managed);
+		if (ch->nmods == 0)
+			ch->op = GW_OP_NONE;	/* the GAL already holds it */
+		gw_record_release(&rec);
+	} else {
+		/* new, or gone from the GAL behind galgate's back */
+		gw_change_init(ch, GW_OP_ADD, rec.dn);
+		ch->rec = rec;		/* moved */
+		free(ch->rec.dn);
+		ch->rec.dn = NULL;
+	}
+	gw_record_release(&old);
 	return 0;
-}
-
-/* Every SMTP address in use in the GAL, read once when new ones are made. */
-static int
-load_gal_mail(struct cc_cycle *c, struct strmap *set, struct gw_err *err)
-{
-	static const char *attrs[] = { "mail", NULL };
-	struct mailset m = { c, set };
-	int missing;
-
-	return gal_search(c->cy->gal, c->cy->conf->suffix, GAL_SCOPE_SUB,
-	    "(mail=*)", attrs, mail_cb, &m, &missing, err);
 }
 
 static int
@@ -188,203 +246,281 @@ fold_use(struct strmap *set, const char *s)
 	free(k);
 }
 
-static void
-add_change(struct cc_cycle *c, struct gw_change *ch, const char *key,
-    struct cc_owned *now)
-{
-	c->changes = gw_realloc(c->changes, (c->nchanges + 1) *
-	    sizeof(*c->changes));
-	c->change_keys = gw_realloc(c->change_keys, (c->nchanges + 1) *
-	    sizeof(*c->change_keys));
-	c->change_owned = gw_realloc(c->change_owned, (c->nchanges + 1) *
-	    sizeof(*c->change_owned));
-	c->changes[c->nchanges] = *ch;
-	c->change_keys[c->nchanges] = gw_strdup(key);
-	c->change_owned[c->nchanges] = now;
-	c->nchanges++;
-}
-
 struct naming {
 	struct strmap	 aliases;
 	struct strmap	 smtp;
-	int		 gal_loaded;
+	int		 loaded;	/* aliases and addresses in use */
+	struct gw_txn	*txn;
 };
 
 static int
+mail_cb(void *arg, const struct gw_record *rec)
+{
+	struct gw_attr *a = gw_record_attr(rec, "mail");
+	size_t i;
+
+	for (i = 0; a != NULL && i < a->n; i++)
+		fold_use(arg, a->val[i].ptr);
+	return 0;
+}
+
+static int
+owned_names_cb(void *arg, const void *key, size_t klen, const void *val,
+    size_t vlen)
+{
+	struct naming *nm = arg;
+	const char *v = val, *end = v + vlen, *dn, *alias, *smtp;
+
+	if (klen < 2 || ((const char *)key)[0] != 'i' || vlen <= GW_HASH_LEN)
+		return 0;
+	dn = v + GW_HASH_LEN;
+	alias = dn + strnlen(dn, (size_t)(end - dn)) + 1;
+	if (alias >= end)
+		return 0;
+	fold_use(&nm->aliases, alias);
+	smtp = alias + strnlen(alias, (size_t)(end - alias)) + 1;
+	if (smtp < end && *smtp != '\0')
+		fold_use(&nm->smtp, smtp);
+	return 0;
+}
+
+/* What is in use: read once, and only when something new is named. */
+static int
+naming_load(struct cc_cycle *c, struct naming *nm, struct gw_err *err)
+{
+	static const char *attrs[] = { "mail", NULL };
+	int missing;
+
+	if (nm->loaded)
+		return 0;
+	nm->loaded = 1;
+	if (shadow_iter(nm->txn, c->cc->name, owned_names_cb, nm, err) == -1)
+		return -1;
+	if (c->cc->smtp_template == NULL)
+		return 0;
+	return gal_search(c->cy->gal, c->cy->conf->suffix, GAL_SCOPE_SUB,
+	    "(mail=*)", attrs, mail_cb, &nm->smtp, &missing, err);
+}
+
+static int
 new_identity(struct cc_cycle *c, struct naming *nm, const struct cc_entry *e,
-    char **alias, char **smtp, struct gw_err *err)
+    struct cc_owned *now, struct gw_err *err)
 {
 	char *base, *sn, *given, *cand;
 	unsigned n;
 
+	if (naming_load(c, nm, err) == -1)
+		return -1;
 	base = cc_alias_base(e->name);
-	*alias = gw_strdup(base);
-	for (n = 2; fold_used(&nm->aliases, *alias); n++) {
-		free(*alias);
-		*alias = gw_malloc(strlen(base) + 16);
-		sprintf(*alias, "%s%u", base, n);
+	now->alias = gw_strdup(base);
+	for (n = 2; fold_used(&nm->aliases, now->alias); n++) {
+		free(now->alias);
+		now->alias = gw_malloc(strlen(base) + 16);
+		sprintf(now->alias, "%s%u", base, n);
 	}
-	fold_use(&nm->aliases, *alias);
+	fold_use(&nm->aliases, now->alias);
 	free(base);
-	*smtp = NULL;
+	now->smtp = NULL;
 	if (c->cc->smtp_template == NULL || e->kind == CC_LIST)
 		return 0;
-	if (!nm->gal_loaded) {
-		if (load_gal_mail(c, &nm->smtp, err) == -1)
-			return -1;
-		nm->gal_loaded = 1;
-	}
 	cc_split_name(e->name, &sn, &given);
 	cand = cc_smtp_expand(c->cc->smtp_template, given,
-	    *sn != '\0' ? sn : e->name, "", *alias);
+	    *sn != '\0' ? sn : e->name, "", now->alias);
 	free(sn);
 	free(given);
 	if (cand == NULL)
 		return 0;
-	*smtp = gw_strdup(cand);
-	for (n = 2; fold_used(&nm->smtp, *smtp); n++) {
-		free(*smtp);
-		*smtp = cc_smtp_number(cand, n);
+	now->smtp = gw_strdup(cand);
+	for (n = 2; fold_used(&nm->smtp, now->smtp); n++) {
+		free(now->smtp);
+		now->smtp = cc_smtp_number(cand, n);
 	}
-	fold_use(&nm->smtp, *smtp);
+	fold_use(&nm->smtp, now->smtp);
 	free(cand);
 	return 0;
+}
+
+static void
+add_plan(struct cc_cycle *c, enum gw_op op, const struct cc_entry *e,
+    const char *key, const char *old_dn, struct cc_owned *now)
+{
+	struct cc_plan *p;
+
+	c->plan = gw_realloc(c->plan, (c->nplan + 1) * sizeof(*c->plan));
+	p = &c->plan[c->nplan++];
+	p->op = op;
+	p->e = e;
+	p->key = gw_strdup(key);
+	p->old_dn = old_dn != NULL ? gw_strdup(old_dn) : NULL;
+	p->now = now;
+	p->ok = 0;
 }
 
 static int
 plan_entry(struct cc_cycle *c, struct naming *nm, const struct cc_entry *e,
     struct gw_err *err)
 {
-	struct gw_record rec, copy, old;
-	struct gw_change ch;
+	struct gw_value v;
 	struct gw_buf key, missing;
-	struct cc_owned *own, *now;
-	int found, rc = -1;
+	struct cc_owned *now;
+	const char *dn, *alias, *smtp, *end;
 	char *fk;
+	int rc;
 
 	gw_buf_init(&key, 0);
-	gw_buf_init(&missing, 0);
-	gw_record_init(&rec);
-	gw_record_init(&old);
 	fk = gw_fold(e->name);
 	gw_buf_printf(&key, "i%c%s", (char)e->kind, fk);
 	free(fk);
-	own = strmap_get(&c->owned, key.buf);
+	if ((rc = shadow_get(nm->txn, c->cc->name, key.buf, key.len, &v,
+	    err)) == -1)
+		goto fail;
 	now = gw_calloc(1, sizeof(*now));
-	if (own != NULL) {
-		own->seen = 1;
-		now->alias = gw_strdup(own->alias);
-		now->smtp = own->smtp != NULL ? gw_strdup(own->smtp) : NULL;
-	} else if (new_identity(c, nm, e, &now->alias, &now->smtp, err) == -1)
-		goto done;
-	build_record(c, e, now->alias, now->smtp, &rec, &missing);
-	now->dn = gw_strdup(rec.dn);
-	gw_record_copy(&copy, &rec);
-	gw_record_hash(&copy, now->hash);
-	gw_record_release(&copy);
-	if (own != NULL && memcmp(own->hash, now->hash, GW_HASH_LEN) == 0) {
-		cc_owned_free(now);
-		rc = 0;
-		goto done;
-	}
-	if (missing.len > 0) {
-		char *x500 = entry_x500(c, e->name);
-
-		evlog_emit(c->cy->ev, EV_CC_MEMBER_UNKNOWN, GW_SEV_WARNING,
-		    c->cc->name, x500, "%s:%ld: list '%s': members not found: "
-		    "%s", e->file, e->line, e->name, missing.buf);
-		free(x500);
-	}
-	found = 0;
-	if (own != NULL) {
-		/* only the attributes that changed */
-		if ((found = gal_read(c->cy->gal, own->dn, NULL, &old,
-		    err)) == -1) {
-			cc_owned_free(now);
-			goto done;
+	if (rc == 1 && v.len > GW_HASH_LEN) {
+		/* hash, then DN, alias and SMTP address, NUL-separated */
+		end = v.ptr + v.len;
+		dn = v.ptr + GW_HASH_LEN;
+		alias = dn + strnlen(dn, (size_t)(end - dn)) + 1;
+		smtp = alias < end ? alias + strnlen(alias,
+		    (size_t)(end - alias)) + 1 : end;
+		now->alias = gw_strndup(alias < end ? alias : "", alias < end ?
+		    strnlen(alias, (size_t)(end - alias)) : 0);
+		now->smtp = smtp < end && *smtp != '\0' ? gw_strndup(smtp,
+		    strnlen(smtp, (size_t)(end - smtp))) : NULL;
+		fingerprint(c, e, now->alias, now->smtp, now->hash);
+		if (!c->import_all && memcmp(v.ptr, now->hash,
+		    GW_HASH_LEN) == 0) {
+			cc_owned_free(now);	/* unchanged */
+			gw_buf_release(&key);
+			return 0;
 		}
-		if (found && !gw_strcaseeq(own->dn, rec.dn)) {
-			/* a new DN: the old entry goes, the new one comes */
-			gw_change_init(&ch, GW_OP_DELETE, own->dn);
-			add_change(c, &ch, key.buf, NULL);
-			found = 0;
-		}
-	}
-	if (found) {
-		gw_change_init(&ch, GW_OP_MODIFY, rec.dn);
-		gw_change_diff(&ch, &old, &rec, managed);
-		gw_record_release(&old);
-		if (ch.nmods == 0) {
-			/* the GAL already holds it: only the shadow moves */
-			gw_change_release(&ch);
-			ch.op = GW_OP_NONE;
-		}
+		now->dn = cc_entry_dn(c, e->name);
+		fk = gw_strndup(dn, strnlen(dn, (size_t)(end - dn)));
+		add_plan(c, GW_OP_MODIFY, e, key.buf, fk, now);
+		free(fk);
 	} else {
-		gw_record_release(&old);
-		gw_change_init(&ch, GW_OP_ADD, rec.dn);
-		gw_record_copy(&ch.rec, &rec);
+		if (new_identity(c, nm, e, now, err) == -1) {
+			cc_owned_free(now);
+			goto fail;
+		}
+		fingerprint(c, e, now->alias, now->smtp, now->hash);
+		now->dn = cc_entry_dn(c, e->name);
+		add_plan(c, GW_OP_ADD, e, key.buf, NULL, now);
 	}
-	add_change(c, &ch, key.buf, now);
-	rc = 0;
-done:
-	gw_record_release(&rec);
+	if (e->kind == CC_LIST) {
+		struct gw_buf dns;
+
+		gw_buf_init(&dns, 0);
+		gw_buf_init(&missing, 0);
+		list_members(c, e, &dns, &missing);
+		if (missing.len > 0) {
+			char *x500 = entry_x500(c, e->name);
+
+			evlog_emit(c->cy->ev, EV_CC_MEMBER_UNKNOWN,
+			    GW_SEV_WARNING, c->cc->name, x500, "%s:%ld: list "
+			    "'%s': members not found: %s", e->file, e->line,
+			    e->name, missing.buf);
+			free(x500);
+		}
+		gw_buf_release(&dns);
+		gw_buf_release(&missing);
+	}
 	gw_buf_release(&key);
-	gw_buf_release(&missing);
-	return rc;
+	return 0;
+fail:
+	gw_buf_release(&key);
+	return -1;
+}
+
+struct gone {
+	struct cc_cycle	*c;
+	struct strmap	 lists;		/* fold(name) of cc:Mail's lists */
+	struct strmap	 bboards;	/* and bulletin boards */
+};
+
+/* 1 if cc:Mail still has what the shadow key "i<kind><fold(name)>" names. */
+static int
+still_there(const struct gone *g, const char *key)
+{
+	const struct cc_entry *e;
+
+	switch (key[1]) {
+	case CC_USER:
+		e = strmap_get(&g->c->taken, key + 2);
+		return e != NULL && strchr("LlRr", e->locn) != NULL &&
+		    !strmap_has(&g->c->gal_side, key + 2);
+	case CC_LIST:
+		return strmap_has(&g->lists, key + 2);
+	default:
+		return strmap_has(&g->bboards, key + 2);
+	}
+}
+
+/* Entries this connector made whose cc:Mail source is gone. */
+static int
+gone_cb(void *arg, const void *key, size_t klen, const void *val,
+    size_t vlen)
+{
+	struct gone *g = arg;
+	const char *v = val;
+	char *k, *dn;
+
+	if (klen < 2 || ((const char *)key)[0] != 'i' || vlen <= GW_HASH_LEN)
+		return 0;
+	g->c->nowned++;
+	k = gw_strndup(key, klen);
+	if (!still_there(g, k)) {
+		dn = gw_strndup(v + GW_HASH_LEN, strnlen(v + GW_HASH_LEN,
+		    vlen - GW_HASH_LEN));
+		add_plan(g->c, GW_OP_DELETE, NULL, k, dn, NULL);
+		free(dn);
+	}
+	free(k);
+	return 0;
 }
 
 int
 cc_plan_import(struct cc_cycle *c, struct gw_err *err)
 {
 	struct naming nm;
-	struct strmap_slot *s;
-	struct gw_change ch;
-	size_t i = 0, k;
+	struct gone g;
+	size_t k;
 	char *key;
 	int rc = -1;
 
+	memset(&nm, 0, sizeof(nm));
 	strmap_init(&nm.aliases);
 	strmap_init(&nm.smtp);
-	nm.gal_loaded = 0;
-	while ((s = strmap_next(&c->owned, &i)) != NULL) {
-		struct cc_owned *o = s->val;
-
-		fold_use(&nm.aliases, o->alias);
-		if (o->smtp != NULL)
-			fold_use(&nm.smtp, o->smtp);
-	}
-	/* names list members can point at: cc:Mail's own entries */
-	for (k = 0; k < c->nnative; k++) {
-		if (strchr("LlRr", c->native[k]->locn) == NULL)
-			continue;
-		key = gw_fold(c->native[k]->name);
-		if (!strmap_has(&c->name_dn, key))
-			strmap_put(&c->name_dn, key, entry_dn(c,
-			    c->native[k]->name));
-		free(key);
-	}
+	g.c = c;
+	strmap_init(&g.lists);
+	strmap_init(&g.bboards);
+	if (state_begin(c->cy->state, 0, &nm.txn, err) == -1)
+		return -1;
 	for (k = 0; k < c->nnative; k++)
 		if (strchr("LlRr", c->native[k]->locn) != NULL &&
 		    plan_entry(c, &nm, c->native[k], err) == -1)
 			goto done;
-	for (k = 0; k < c->nbboards; k++)
+	for (k = 0; k < c->nbboards; k++) {
+		key = gw_fold(c->bboards[k]->name);
+		strmap_put(&g.bboards, key, (void *)1);
+		free(key);
 		if (plan_entry(c, &nm, c->bboards[k], err) == -1)
 			goto done;
-	for (k = 0; k < c->nlists; k++)
+	}
+	for (k = 0; k < c->nlists; k++) {
+		key = gw_fold(c->lists[k]->name);
+		strmap_put(&g.lists, key, (void *)1);
+		free(key);
 		if (plan_entry(c, &nm, c->lists[k], err) == -1)
 			goto done;
-	/* what cc:Mail no longer has: only entries this connector made */
-	i = 0;
-	while ((s = strmap_next(&c->owned, &i)) != NULL) {
-		struct cc_owned *o = s->val;
-
-		if (o->seen)
-			continue;
-		gw_change_init(&ch, GW_OP_DELETE, o->dn);
-		add_change(c, &ch, s->key, NULL);
 	}
+	c->nowned = 0;
+	if (shadow_iter(nm.txn, c->cc->name, gone_cb, &g, err) == -1)
+		goto done;
 	rc = 0;
 done:
+	state_abort(nm.txn);
+	strmap_release(&g.lists);
+	strmap_release(&g.bboards);
 	strmap_release(&nm.aliases);
 	strmap_release(&nm.smtp);
 	return rc;

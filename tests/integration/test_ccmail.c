@@ -644,8 +644,24 @@ Test(ccmail, import_files_match_the_golden_files_byte_for_byte,
 	assert_same_file(got, want);
 }
 
+static void
+setup_txn(void)
+{
+	struct out o;
+
+	setup();
+	/* the same GAL, with transactions switched on */
+	o = run("sed -i 's/^site = HQ$/site = HQ\\ntransactions = yes/' %s",
+	    env.conf);
+	cr_assert_eq(o.status, 0, "%s", o.text);
+	out_free(&o);
+	o = galgate(&env, "check");
+	cr_assert_eq(o.status, 0, "%s", o.text);
+	out_free(&o);
+}
+
 Test(ccmail, a_refused_transaction_falls_back_to_single_writes,
-    .init = setup, .fini = teardown)
+    .init = setup_txn, .fini = teardown)
 {
 	struct ccm_import_result res;
 	char name[64];
