@@ -351,6 +351,50 @@ gw_base64(struct gw_buf *b, const void *data, size_t len)
 	return 0;
 }
 
+static int
+b64val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+int
+gw_unbase64(struct gw_buf *out, const char *s, size_t len)
+{
+	size_t i;
+	int v[4], k;
+
+	if (len % 4 != 0)
+		return -1;
+	for (i = 0; i < len; i += 4) {
+		for (k = 0; k < 4; k++) {
+			/* padding only in the last quantum's last two places */
+			v[k] = s[i + k] == '=' && i + 4 == len && k >= 2 ? -2 :
+			    b64val((unsigned char)s[i + k]);
+			if (v[k] == -1)
+				return -1;
+		}
+		if (v[2] == -2 && v[3] != -2)
+			return -1;
+		if (gw_buf_addch(out, (char)((v[0] << 2) | (v[1] >> 4))) == -1 ||
+		    (v[2] != -2 && gw_buf_addch(out,
+		    (char)(((v[1] & 15) << 4) | (v[2] >> 2))) == -1) ||
+		    (v[3] != -2 && gw_buf_addch(out,
+		    (char)(((v[2] & 3) << 6) | v[3])) == -1))
+			return -1;
+	}
+	return 0;
+}
+
 /* RFC 2849 SAFE-STRING: no NUL/LF/CR, ASCII, no leading ' ' ':' '<'. */
 static int
 ldif_safe(const char *v, size_t len)

@@ -118,5 +118,7 @@ int	gw_ldif_line(struct gw_buf *, const char *name, const char *val,
 	    size_t len);
 /* Standard base64 of len bytes (no line breaks). */
 int	gw_base64(struct gw_buf *, const void *, size_t);
+/* Strict base64 (padded, no whitespace) of s into out; -1 if malformed. */
+int	gw_unbase64(struct gw_buf *out, const char *s, size_t len);
 
 #endif

@@ -30,49 +30,6 @@ canonical(const char *kw, size_t len)
 	return NULL;
 }
 
-static int
-b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Strict base64 (with padding) of s into out; -1 if malformed. */
-static int
-unbase64(const char *s, size_t len, struct gw_buf *out)
-{
-	size_t i;
-	int v[4], k;
-
-	if (len % 4 != 0)
-		return -1;
-	for (i = 0; i < len; i += 4) {
-		for (k = 0; k < 4; k++) {
-			v[k] = s[i + k] == '=' && i + 4 == len && k >= 2 ? -2 :
-			    b64val((unsigned char)s[i + k]);
-			if (v[k] == -1)
-				return -1;
-		}
-		if (v[2] == -2 && v[3] != -2)
-			return -1;
-		gw_buf_addch(out, (char)((v[0] << 2) | (v[1] >> 4)));
-		if (v[2] != -2)
-			gw_buf_addch(out, (char)(((v[1] & 15) << 4) | (v[2] >> 2)));
-		if (v[3] != -2)
-			gw_buf_addch(out, (char)(((v[2] & 3) << 6) | v[3]));
-	}
-	return 0;
-}
-
 /*
  * Reads one line without its end of line.  Returns 1, 0 at the end, -1 on
  * a structural error.
@@ -168,7 +125,7 @@ parse_field(struct ccdir_reader *r, char *line, size_t len, const char **kw,
 	if (b64) {
 		while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
 			end--;
-		if (unbase64(v, (size_t)(end - v), &raw) == -1) {
+		if (gw_unbase64(&raw, v, (size_t)(end - v)) == -1) {
 			*why = "bad base64 value";
 			goto done;
 		}
