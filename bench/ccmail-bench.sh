@@ -12,7 +12,7 @@ cmake -S "$top" -B "$top/build-bench" -DCMAKE_BUILD_TYPE=Release \
 cmake --build "$top/build-bench" -j "$(nproc)" >/dev/null
 galgate="$top/build-bench/galgate"
 
-dir=$(mktemp -d /tmp/gg-bench-XXXXXX)
+dir=$(mktemp -d /tmp/galgate-bench-XXXXXX)
 trap '"$top/deploy/galgate-slapd" stop "$dir" >/dev/null 2>&1; rm -rf "$dir"' EXIT
 mkdir -p "$dir/export" "$dir/import"
 cat > "$dir/galgate.conf" <<CONF
