@@ -7,7 +7,9 @@ set -eu
 pkgs="build-essential cmake pkg-config libldap-dev liblmdb-dev
 	libcurl4-openssl-dev libssl-dev slapd ldap-utils lmdb-utils"
 if [ "${1:-}" = "--test" ]; then
-	pkgs="$pkgs libcriterion-dev"
+	# systemd: systemd-analyze verify and systemd-sysusers for the unit
+	# tests (no running systemd needed); groff-base: man page checks
+	pkgs="$pkgs libcriterion-dev postfix dovecot-imapd dovecot-lmtpd systemd groff-base"
 fi
 
 missing=""

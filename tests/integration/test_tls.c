@@ -3,9 +3,11 @@
  * certificate always verified, and a bind password file others can read
  * refused.
  */
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -35,29 +37,60 @@ make_certs(void)
 	out_free(&o);
 }
 
+/* A loopback port nobody listens on now (the kernel's choice). */
+static int
+free_port(void)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert(fd != -1 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	port = ntohs(sa.sin_port);
+	close(fd);
+	return port;
+}
+
 static void
 setup(void)
 {
 	struct out o;
+	int tries;
 
 	env_start(&env, NULL, NULL);
 	o = galgate(&env, "init");
 	cr_assert_eq(o.status, 0, "%s", o.text);
 	out_free(&o);
 	make_certs();
-	ldaps_port = 20000 + (int)(getpid() % 10000) * 2;
-	ldap_port = ldaps_port + 1;
 	/* the same server again, now with TLS listeners too */
 	o = run(GALGATE_SOURCE_DIR "/deploy/galgate-slapd stop %s && "
 	    "cp %s/slapd/slapd.conf %s/slapd/tls.conf && "
 	    "sed -i '/^database/i TLSCACertificateFile %s/ca.pem\\n"
 	    "TLSCertificateFile %s/server.pem\\nTLSCertificateKeyFile "
-	    "%s/server.key' %s/slapd/tls.conf && "
-	    "slapd -f %s/slapd/tls.conf -h '%s ldaps://127.0.0.1:%d/ "
-	    "ldap://127.0.0.1:%d/' && sleep 0.5", env.dir, env.dir, env.dir,
-	    env.dir, env.dir, env.dir, env.dir, env.dir, env.uri, ldaps_port,
-	    ldap_port);
+	    "%s/server.key' %s/slapd/tls.conf", env.dir, env.dir, env.dir,
+	    env.dir, env.dir, env.dir, env.dir);
 	cr_assert_eq(o.status, 0, "%s", o.text);
+	out_free(&o);
+	/* another test may take a port between the choice and the bind */
+	for (tries = 0; tries < 5; tries++) {
+		ldaps_port = free_port();
+		ldap_port = free_port();
+		o = run("slapd -f %s/slapd/tls.conf -h '%s ldaps://127.0.0.1:%d/ "
+		    "ldap://127.0.0.1:%d/' && for i in 1 2 3 4 5 6 7 8 9 10; do "
+		    "ldapsearch -x -H ldap://127.0.0.1:%d -s base -b '' >/dev/null "
+		    "2>&1 && exit 0; sleep 0.1; done; exit 1", env.dir, env.uri,
+		    ldaps_port, ldap_port, ldap_port);
+		if (o.status == 0)
+			break;
+		cr_log_warn("slapd with TLS: %s", o.text);
+		out_free(&o);
+		o.text = NULL;
+	}
+	cr_assert_lt(tries, 5, "slapd with TLS listeners did not start");
 	out_free(&o);
 }
 
