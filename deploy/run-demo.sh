@@ -18,6 +18,13 @@ conf="$run/galgate.conf"
 sed -e "s|@RUN@|$run|g" -e "s|@SAMPLES@|$top/deploy/samples|g" \
 	deploy/samples/galgate.conf.in > "$conf"
 mkdir -p "$run/ccmail-import"
+# MS Mail dir-sync: the requestors' passwords (owner-only, as galgate
+# demands) and their sample T1 mail waiting in the gateway's inbox
+mkdir -p "$run/dirsync/in/new" "$run/dirsync/in/cur" "$run/dirsync/in/tmp"
+(umask 077
+printf 'seapo1-dirsync\n' > "$run/dirsync/seapo1.secret"
+printf 'seapo2-dirsync\n' > "$run/dirsync/seapo2.secret")
+cp deploy/samples/pcmail/*.eml "$run/dirsync/in/new/"
 uri=$(./deploy/galgate-slapd start "$run" --conf "$conf")
 galgate="$top/build/galgate -c $conf"
 
@@ -27,6 +34,9 @@ for c in $(awk '/^\[connector / { sub(/\]/, "", $2); print $2 }' "$conf"); do
 	$galgate sync "$c"
 done
 $galgate journal >/dev/null
+echo
+echo "== dir-sync replies in $run/dirsync/out/new"
+grep -h '^Subject: SrvTx' "$run/dirsync/out/new/"* 2>/dev/null || true
 echo
 echo "== the GAL ($uri)"
 suffix=$(sed -n 's/^suffix[ \t]*=[ \t]*//p' "$conf" | head -n 1)

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "conf.h"
+#include "connector.h"
 #include "dn.h"
 #include "evlog.h"
 #include "run.h"
@@ -17,6 +18,7 @@ cmd_check(struct cli *cli, int argc, char **argv)
 {
 	struct gw_err err;
 	struct gw_conf *c;
+	size_t i;
 
 	(void)argv;
 	if (argc != 1) {
@@ -26,6 +28,18 @@ cmd_check(struct cli *cli, int argc, char **argv)
 	gw_err_init(&err);
 	if ((c = conf_load(cli->conf_path, stderr, &err)) == NULL)
 		return run_fail(&err);
+	/* a connector's own checks (no I/O) count as configuration too */
+	for (i = 0; i < c->nsec; i++) {
+		struct gw_connector con;
+
+		if (c->sec[i].kind != CONF_SEC_CONNECTOR)
+			continue;
+		if (connector_configure(&con, c, c->sec[i].name, &err) == -1) {
+			conf_free(c);
+			return run_fail(&err);
+		}
+		connector_release(&con);
+	}
 	printf("%s: configuration OK\n", cli->conf_path);
 	conf_free(c);
 	return GW_EXIT_OK;

@@ -14,10 +14,12 @@
 #include "state.h"
 
 extern const struct gw_connector_ops connector_ccmail;
+extern const struct gw_connector_ops connector_pcmail;
 
 /* The registry: one line per connector type. */
 static const struct gw_connector_ops *builtin[] = {
 	&connector_ccmail,
+	&connector_pcmail,
 	NULL
 };
 
@@ -95,8 +97,8 @@ connector_release(struct gw_connector *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static int
-lock_take(const char *state_dir, const char *name, int *fd,
+int
+connector_lock(const char *state_dir, const char *name, int *fd,
     struct gw_err *err)
 {
 	char path[PATH_MAX];
@@ -182,7 +184,7 @@ connector_cycle(struct gw_connector *c, struct gw_cycle *cy,
 	struct gw_txn *txn;
 	struct gw_err ignored;
 
-	if (lock_take(cy->conf->state_dir, c->name, &fd, err) == -1)
+	if (connector_lock(cy->conf->state_dir, c->name, &fd, err) == -1)
 		return -1;
 	memset(&st, 0, sizeof(st));
 	memset(&prev, 0, sizeof(prev));
@@ -266,7 +268,7 @@ connector_reset(struct gw_connector *c, struct gw_cycle *cy,
 	if (c->ops->reset == NULL)
 		return gw_err_set(err, GW_EXIT_USAGE, "connector %s (type %s) "
 		    "has nothing to reset", c->name, c->ops->type);
-	if (lock_take(cy->conf->state_dir, c->name, &fd, err) == -1)
+	if (connector_lock(cy->conf->state_dir, c->name, &fd, err) == -1)
 		return -1;
 	rc = c->ops->reset(c, cy, r, err);
 	if (rc == 0)

@@ -103,6 +103,13 @@ void	connector_release(struct gw_connector *);
  */
 int	connector_cycle(struct gw_connector *, struct gw_cycle *,
 	    struct gw_err *);
+/*
+ * Takes state_dir/locks/NAME.lock for one cycle (or anything that must
+ * not run beside one); *fd holds it until closed.  GW_EXIT_BUSY when
+ * another process holds it.
+ */
+int	connector_lock(const char *state_dir, const char *name, int *fd,
+	    struct gw_err *);
 /* Records a cycle that could not start (server down) for status. */
 void	connector_record_failure(struct gw_cycle *, const char *name,
 	    const struct gw_err *);

@@ -64,8 +64,8 @@ void	mailbox_close(struct gw_mailbox *);
 
 /*
  * Every message waiting in the inbox, oldest first (caller releases each
- * and frees the array).  A message larger than GW_MAIL_MAX is skipped with
- * an error in *skipped_why (one line, may be NULL).
+ * and frees the array).  A message larger than GW_MAIL_MAX is left where
+ * it is and reported on standard error.
  */
 int	mailbox_fetch(struct gw_mailbox *, struct gw_mail **msgs, size_t *n,
 	    struct gw_err *);

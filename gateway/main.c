@@ -23,6 +23,7 @@ static const struct command {
 	{ "sync", cmd_sync, "sync [--dry-run] [--allow-deletes N] NAME...  run one cycle of each connector" },
 	{ "status", cmd_status, "status [--json]            last cycle, counts and watermarks of each connector" },
 	{ "reset", cmd_reset, "reset NAME --import-all|--export-all [--requestor PEER]" },
+	{ "pcmail", cmd_pcmail, "pcmail apply NAME --requestor NET/PO FILE | pcmail listq NAME  MS Mail dir-sync tools" },
 	{ "run", cmd_run, "run                        the daemon: each connector on its schedule" },
 	{ NULL, NULL, NULL }
 };

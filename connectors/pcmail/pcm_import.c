@@ -1,0 +1,884 @@
+/*
+ * A requestor's transactions -> LDAP changes in its import container.
+ *
+ * Every transaction works on a model of the container: the entry of an
+ * address is cn=<TYPE:address>,<import container>, read from LDAP when a
+ * transaction first names it (or all at once for an R).  Transactions
+ * change the model in order; only the net result becomes LDAP changes
+ * (deletions, renames, adds, then modifies), so a batch is planned whole
+ * before anything is written, and a batch applied twice changes nothing.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gal.h"
+#include "pcmail.h"
+
+#define PCM_WINDOW	64	/* LDAP operations in flight */
+#define PCM_TXN		500	/* operations per RFC 5805 transaction */
+#define PCM_TXN_MIN	20	/* fewer changes go without transactions */
+#define PCM_SNAPSHOT_MIN 64	/* more transactions read the container once */
+
+struct pcm_ent {
+	char		*key;		/* its address now */
+	char		*origin_key;	/* address of the LDAP entry, or NULL */
+	char		*origin_dn;
+	struct gw_record orig;		/* that entry as read */
+	struct gw_record want;		/* what it must become */
+	int		 alive;
+	int		 marked;	/* an R deletes it unless re-added */
+	int		 notours;	/* the entry there is not galgate's */
+};
+
+enum phase {
+	PH_DELETE,
+	PH_RENAME,
+	PH_ADD,
+	PH_MODIFY,
+	PH_COUNT
+};
+
+struct pcm_import {
+	struct pcm_cycle	*c;
+	struct pcm_peer		*peer;
+	struct strmap		 live;		/* fold(key) -> ent */
+	struct strmap		 claimed;	/* fold(origin_key) of ents */
+	struct pcm_ent		**ent;
+	size_t			 nent;
+	int			 snapshot;	/* the container was read whole */
+	size_t			 total;		/* our entries in it, if known */
+	int			 total_known;
+	struct gw_change	*ch[PH_COUNT];
+	size_t			 nch[PH_COUNT];
+	size_t			 done[PH_COUNT];
+	struct strmap		 prompts_unknown;
+	size_t			 tpl_ignored;
+};
+
+struct pcm_import *
+pcm_import_new(struct pcm_cycle *c, struct pcm_peer *peer)
+{
+	struct pcm_import *im = gw_calloc(1, sizeof(*im));
+
+	im->c = c;
+	im->peer = peer;
+	strmap_init(&im->live);
+	strmap_init(&im->claimed);
+	strmap_init(&im->prompts_unknown);
+	return im;
+}
+
+static void
+ent_free(struct pcm_ent *e)
+{
+	free(e->key);
+	free(e->origin_key);
+	free(e->origin_dn);
+	gw_record_release(&e->orig);
+	gw_record_release(&e->want);
+	free(e);
+}
+
+void
+pcm_import_free(struct pcm_import *im)
+{
+	size_t i, k;
+
+	if (im == NULL)
+		return;
+	for (i = 0; i < im->nent; i++)
+		ent_free(im->ent[i]);
+	free(im->ent);
+	for (k = 0; k < PH_COUNT; k++) {
+		for (i = 0; i < im->nch[k]; i++)
+			gw_change_release(&im->ch[k][i]);
+		free(im->ch[k]);
+	}
+	strmap_release(&im->live);
+	strmap_release(&im->claimed);
+	strmap_release(&im->prompts_unknown);
+	free(im);
+}
+
+static char *
+dn_for(struct pcm_import *im, const char *key)
+{
+	struct gw_buf b;
+
+	gw_buf_init(&b, 0);
+	gw_buf_addstr(&b, "cn=");
+	gw_ldap_escape_value(&b, key, strlen(key));
+	gw_buf_printf(&b, ",%s", im->peer->import_ldap);
+	return gw_buf_detach(&b);
+}
+
+static char *
+x500_for(struct pcm_import *im, const char *key)
+{
+	struct gw_dn dn;
+	char *s;
+
+	gw_dn_copy(&dn, &im->peer->import_dn);
+	gw_dn_push(&dn, "cn", key);
+	s = gw_dn_x500_str(&dn);
+	gw_dn_release(&dn);
+	return s;
+}
+
+static struct pcm_ent *
+ent_add(struct pcm_import *im, const char *key, const struct gw_record *rec)
+{
+	struct pcm_ent *e = gw_calloc(1, sizeof(*e));
+	char *f = gw_fold(key);
+
+	e->key = gw_strdup(key);
+	gw_record_init(&e->orig);
+	gw_record_init(&e->want);
+	if (rec != NULL) {
+		e->origin_key = gw_strdup(key);
+		e->origin_dn = gw_strdup(rec->dn);
+		gw_record_copy(&e->orig, rec);
+		gw_record_copy(&e->want, rec);
+		e->alive = 1;
+		strmap_put(&im->claimed, f, (void *)1);
+	}
+	strmap_put(&im->live, f, e);
+	free(f);
+	im->ent = gw_realloc(im->ent, (im->nent + 1) * sizeof(*im->ent));
+	im->ent[im->nent++] = e;
+	return e;
+}
+
+static int
+ours(struct pcm_import *im, const struct gw_record *rec)
+{
+	const char *owner = gw_record_get(rec, "galgateConnector");
+
+	return owner != NULL && strcmp(owner, im->c->pc->name) == 0 &&
+	    gw_record_get(rec, "galgateForeignKey") != NULL;
+}
+
+static int
+snapshot_cb(void *arg, const struct gw_record *rec)
+{
+	struct pcm_import *im = arg;
+	const char *fk = gw_record_get(rec, "galgateForeignKey");
+	char *f;
+
+	if (!ours(im, rec))
+		return 0;
+	im->total++;
+	f = gw_fold(fk);
+	/* already picked up, or moved away by a modify */
+	if (!strmap_has(&im->live, f) && !strmap_has(&im->claimed, f))
+		(void)ent_add(im, fk, rec);
+	free(f);
+	return 0;
+}
+
+/* Reads every entry of the container once (for R, and for counts). */
+static int
+load_snapshot(struct pcm_import *im, struct gw_err *err)
+{
+	int missing;
+
+	if (im->snapshot)
+		return 0;
+	im->total = 0;
+	if (gal_search(im->c->cy->gal, im->peer->import_ldap, GAL_SCOPE_ONE,
+	    "(objectClass=*)", NULL, snapshot_cb, im, &missing, err) == -1)
+		return -1;
+	if (missing)
+		return gw_err_set(err, GW_EXIT_RUNTIME, "import container %s "
+		    "of requestor %s does not exist (run galgate init?)",
+		    im->peer->import_ldap, im->peer->id);
+	im->snapshot = 1;
+	im->total_known = 1;
+	return 0;
+}
+
+/* The model entry of key: 1 found, 0 none, -1 error. */
+static int
+lookup(struct pcm_import *im, const char *key, struct pcm_ent **out,
+    struct gw_err *err)
+{
+	struct gw_record rec;
+	char *f = gw_fold(key), *dn;
+	int found;
+
+	*out = strmap_get(&im->live, f);
+	if (*out != NULL || im->snapshot || strmap_has(&im->claimed, f)) {
+		free(f);
+		return *out != NULL;
+	}
+	free(f);
+	dn = dn_for(im, key);
+	found = gal_read(im->c->cy->gal, dn, NULL, &rec, err);
+	free(dn);
+	if (found == -1)
+		return -1;
+	if (found == 0) {
+		gw_record_release(&rec);
+		return 0;
+	}
+	*out = ent_add(im, key, &rec);
+	if (!ours(im, &rec)) {
+		(*out)->notours = 1;
+		(*out)->alive = 0;
+	}
+	gw_record_release(&rec);
+	return 1;
+}
+
+/* "Last, First" -> surname and given name; no comma: all of it is sn. */
+static void
+split_name(const char *name, char **sn, char **given)
+{
+	const char *comma = strchr(name, ',');
+	char *a, *b;
+
+	if (comma == NULL) {
+		*sn = gw_strdup(name);
+		*given = NULL;
+		return;
+	}
+	a = gw_strndup(name, (size_t)(comma - name));
+	b = gw_strdup(comma + 1);
+	*sn = gw_strdup(gw_trim(a));
+	*given = gw_strdup(gw_trim(b));
+	free(a);
+	free(b);
+	if (**sn == '\0') {
+		free(*sn);
+		*sn = gw_strdup(name);
+	}
+	if (**given == '\0') {
+		free(*given);
+		*given = NULL;
+	}
+}
+
+static void
+set_name(struct gw_record *r, const char *key, const char *name)
+{
+	char *sn, *given;
+
+	gw_record_remove(r, "cn");
+	gw_record_add_str(r, "cn", key);
+	gw_record_add_str(r, "cn", name);
+	gw_record_set(r, "displayName", name);
+	split_name(name, &sn, &given);
+	gw_record_set(r, "sn", sn);
+	gw_record_set(r, "givenName", given);
+	free(sn);
+	free(given);
+}
+
+/* The attributes that follow from the address. */
+static void
+set_addr(struct pcm_import *im, struct gw_record *r, const char *key)
+{
+	const char *colon = strchr(key, ':'), *rest = colon + 1, *mb;
+	size_t tlen = (size_t)(colon - key);
+	struct gw_buf b;
+	char *x500, *name;
+
+	free(r->dn);
+	r->dn = dn_for(im, key);
+	gw_record_remove(r, "mail");
+	gw_record_remove(r, "mailNickname");
+	gw_record_remove(r, "galgateProxyAddress");
+	gw_buf_init(&b, 0);
+	if (pcm_mail_type(key, tlen)) {
+		mb = strrchr(rest, '/');
+		gw_record_add_str(r, "mailNickname", mb != NULL ? mb + 1 : rest);
+		/* MS: is Exchange's name for PC Mail proxies */
+		if (tlen == 3 && gw_strncaseeq(key, "PCM", 3))
+			gw_buf_printf(&b, "MS:%s", rest);
+		else
+			gw_buf_printf(&b, "%.*s:%s", (int)tlen, key, rest);
+	} else if (tlen == 4 && gw_strncaseeq(key, "SMTP", 4)) {
+		gw_record_add_str(r, "mail", rest);
+		gw_record_add(r, "mailNickname", rest, strcspn(rest, "@"));
+		gw_buf_printf(&b, "SMTP:%s", rest);
+	} else
+		gw_buf_addstr(&b, key);
+	gw_record_add_str(r, "galgateProxyAddress", b.buf);
+	gw_buf_release(&b);
+	gw_record_set(r, "galgateForeignKey", key);
+	x500 = x500_for(im, key);
+	gw_record_set(r, "legacyExchangeDN", x500);
+	free(x500);
+	/* the RDN value changes with the address */
+	name = gw_record_get(r, "displayName") != NULL ?
+	    gw_strdup(gw_record_get(r, "displayName")) : NULL;
+	gw_record_remove(r, "cn");
+	gw_record_add_str(r, "cn", key);
+	if (name != NULL)
+		gw_record_add_str(r, "cn", name);
+	free(name);
+}
+
+/* Template lines through the prompt table. */
+static void
+set_templates(struct pcm_import *im, struct gw_record *r,
+    const struct pcm_txn *t)
+{
+	const struct pcm_prompt *pr;
+	size_t i;
+
+	if (t->ntpl == 0)
+		return;
+	if (!im->peer->templates) {
+		im->tpl_ignored += t->ntpl;
+		return;
+	}
+	for (i = 0; i < t->ntpl; i++) {
+		if ((pr = pcm_prompt_find(im->c->pc, t->tpl[i].prompt)) ==
+		    NULL) {
+			strmap_put(&im->prompts_unknown, t->tpl[i].prompt,
+			    (void *)1);
+			continue;
+		}
+		/* "sn" is required: an empty Surname keeps the derived one */
+		if (gw_strcaseeq(pr->attr, "sn") && *t->tpl[i].value == '\0')
+			continue;
+		gw_record_set(r, pr->attr, t->tpl[i].value);
+	}
+}
+
+static void
+build_new(struct pcm_import *im, struct pcm_ent *e, const char *name,
+    const struct pcm_txn *t)
+{
+	struct gw_record *r = &e->want;
+	size_t i;
+
+	/* an A replaces what galgate wrote; the rest of the entry stays */
+	if (e->origin_dn != NULL) {
+		gw_record_release(r);
+		gw_record_copy(r, &e->orig);
+		for (i = 0; im->c->pc->managed[i] != NULL; i++)
+			gw_record_remove(r, im->c->pc->managed[i]);
+	} else {
+		gw_record_release(r);
+		gw_record_init(r);
+		gw_record_add_str(r, "objectClass", "top");
+		gw_record_add_str(r, "objectClass", "inetOrgPerson");
+		gw_record_add_str(r, "objectClass", "galgateRecipient");
+	}
+	gw_record_set(r, "displayName", name);
+	set_addr(im, r, e->key);
+	set_name(r, e->key, name);
+	gw_record_set(r, "galgateRecipientType", "custom");
+	gw_record_set(r, "galgateConnector", im->c->pc->name);
+	set_templates(im, r, t);
+	e->alive = 1;
+	e->marked = 0;
+}
+
+static void
+event(struct pcm_import *im, int id, enum gw_sev sev, const char *key,
+    const char *src, long line, const char *fmt, ...)
+    __attribute__((__format__(printf, 7, 8)));
+
+static void
+event(struct pcm_import *im, int id, enum gw_sev sev, const char *key,
+    const char *src, long line, const char *fmt, ...)
+{
+	char msg[768], where[400];
+	char *x500 = key != NULL ? x500_for(im, key) : NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (line > 0)
+		snprintf(where, sizeof(where), "%s line %ld", src, line);
+	else
+		snprintf(where, sizeof(where), "%s", src);
+	if (!im->c->cy->dry_run)
+		evlog_emit(im->c->cy->ev, id, sev, im->c->pc->name, x500,
+		    "%s: %s", where, msg);
+	else
+		fprintf(im->c->cy->out, "# %s: %s\n", where, msg);
+	free(x500);
+}
+
+/* 1 if the address belongs to a list that is not this requestor's. */
+static int
+foreign_list(struct pcm_import *im, const char *addr)
+{
+	const char *rest, *s1, *s2;
+	struct pcm_peer *q;
+	char net[16], po[16];
+
+	if (strncmp(addr, "PCM:", 4) != 0)
+		return 0;
+	rest = addr + 4;
+	if ((s1 = strchr(rest, '/')) == NULL || (size_t)(s1 - rest) >=
+	    sizeof(net))
+		return 0;
+	s2 = strchr(s1 + 1, '/');
+	if (s2 == NULL)
+		s2 = s1 + 1 + strlen(s1 + 1);
+	if ((size_t)(s2 - s1 - 1) >= sizeof(po))
+		return 0;
+	memcpy(net, rest, (size_t)(s1 - rest));
+	net[s1 - rest] = '\0';
+	memcpy(po, s1 + 1, (size_t)(s2 - s1 - 1));
+	po[s2 - s1 - 1] = '\0';
+	if (gw_strcaseeq(net, im->c->pc->net) && gw_strcaseeq(po,
+	    im->c->pc->po))
+		return 1;
+	q = pcm_peer_find(im->c->pc, net, po);
+	return q != NULL && q != im->peer;
+}
+
+static int
+do_add(struct pcm_import *im, const struct pcm_txn *t, const char *src,
+    struct gw_err *err)
+{
+	struct pcm_ent *e;
+	int rc;
+
+	if ((rc = lookup(im, t->addr, &e, err)) == -1)
+		return -1;
+	if (rc == 1 && e->notours) {
+		event(im, EV_PCM_NOT_OURS, GW_SEV_ERROR, t->addr, src, t->line,
+		    "an entry galgate did not make holds %s; left alone",
+		    t->addr);
+		im->c->cy->counts.skipped++;
+		return 0;
+	}
+	if (rc == 0)
+		e = ent_add(im, t->addr, NULL);
+	build_new(im, e, t->name, t);
+	return 0;
+}
+
+static int
+do_delete(struct pcm_import *im, const struct pcm_txn *t, struct gw_err *err)
+{
+	struct pcm_ent *e;
+	int rc;
+
+	if ((rc = lookup(im, t->addr, &e, err)) == -1)
+		return -1;
+	if (rc == 1 && !e->notours) {
+		e->alive = 0;
+		e->marked = 0;
+	}
+	return 0;
+}
+
+static int
+do_modify(struct pcm_import *im, const struct pcm_txn *t, const char *src,
+    struct gw_err *err)
+{
+	const char *nname = t->new_name != NULL ? t->new_name : t->name;
+	const char *naddr = t->new_addr != NULL ? t->new_addr : t->addr;
+	struct pcm_ent *e, *other;
+	struct pcm_txn as_add;
+	char *f;
+	int rc;
+
+	if ((rc = lookup(im, t->addr, &e, err)) == -1)
+		return -1;
+	if (rc == 1 && e->notours) {
+		event(im, EV_PCM_NOT_OURS, GW_SEV_ERROR, t->addr, src, t->line,
+		    "an entry galgate did not make holds %s; left alone",
+		    t->addr);
+		im->c->cy->counts.skipped++;
+		return 0;
+	}
+	if (rc == 0 || !e->alive) {
+		/* as MS Mail's IMPORT does (KB Q117260): it becomes an add */
+		event(im, EV_PCM_MOD_UNKNOWN, GW_SEV_WARNING, naddr, src,
+		    t->line, "modify of %s, which is not in the GAL: added as "
+		    "%s", t->addr, naddr);
+		as_add = *t;
+		as_add.name = (char *)nname;
+		as_add.addr = (char *)naddr;
+		return do_add(im, &as_add, src, err);
+	}
+	if (!gw_strcaseeq(naddr, e->key)) {
+		if ((rc = lookup(im, naddr, &other, err)) == -1)
+			return -1;
+		if (rc == 1 && (other->alive || other->notours)) {
+			event(im, EV_PCM_ADDR_TAKEN, GW_SEV_ERROR, t->addr, src,
+			    t->line, "modify of %s to %s: that address is "
+			    "already in use; skipped", t->addr, naddr);
+			im->c->cy->counts.skipped++;
+			return 0;
+		}
+		/* the entry takes the new address; what was there goes */
+		f = gw_fold(e->key);
+		strmap_put(&im->live, f, NULL);
+		free(f);
+		f = gw_fold(naddr);
+		strmap_put(&im->live, f, e);
+		free(f);
+		free(e->key);
+		e->key = gw_strdup(naddr);
+		set_addr(im, &e->want, e->key);
+	}
+	if (strcmp(nname, t->name) != 0 || t->new_name != NULL)
+		set_name(&e->want, e->key, nname);
+	set_templates(im, &e->want, t);
+	e->marked = 0;
+	return 0;
+}
+
+/* R TYPE:[NET/PO]: what is not re-added before the batch ends goes. */
+static int
+do_replace(struct pcm_import *im, const struct pcm_txn *t, struct gw_err *err)
+{
+	size_t i, plen = strlen(t->addr);
+	int whole = t->addr[plen - 1] == ':';
+
+	if (load_snapshot(im, err) == -1)
+		return -1;
+	for (i = 0; i < im->nent; i++) {
+		struct pcm_ent *e = im->ent[i];
+
+		if (!e->alive || e->notours)
+			continue;
+		if (!gw_strncaseeq(e->key, t->addr, plen))
+			continue;
+		if (!whole && e->key[plen] != '/')
+			continue;
+		e->marked = 1;
+	}
+	return 0;
+}
+
+int
+pcm_import_plan(struct pcm_import *im, const struct pcm_batch *b,
+    uint64_t skip_upto, int skip_unnumbered, const char *src,
+    size_t *skipped, struct gw_err *err)
+{
+	const struct pcm_txn *t;
+	size_t i;
+	int rc = 0;
+
+	*skipped = 0;
+	/* an export of a whole postoffice: one search, not a read per line */
+	if (b->n > PCM_SNAPSHOT_MIN && load_snapshot(im, err) == -1)
+		return -1;
+	for (i = 0; rc == 0 && i < b->n; i++) {
+		t = &b->txn[i];
+		/* already applied: a message delivered twice changes nothing */
+		if ((t->numbered && t->seq <= skip_upto) ||
+		    (!t->numbered && skip_unnumbered)) {
+			(*skipped)++;
+			continue;
+		}
+		if (foreign_list(im, t->addr) || (t->new_addr != NULL &&
+		    foreign_list(im, t->new_addr))) {
+			event(im, EV_PCM_FOREIGN_LIST, GW_SEV_WARNING, NULL, src,
+			    t->line, "%s belongs to the gateway's or another "
+			    "requestor's list, not to %s: not taken", t->addr,
+			    im->peer->id);
+			im->c->cy->counts.skipped++;
+			continue;
+		}
+		switch (t->code) {
+		case 'A':
+			rc = do_add(im, t, src, err);
+			break;
+		case 'D':
+			rc = do_delete(im, t, err);
+			break;
+		case 'M':
+			rc = do_modify(im, t, src, err);
+			break;
+		case 'R':
+			rc = do_replace(im, t, err);
+			break;
+		default:
+			break;
+		}
+	}
+	if (rc == -1)
+		return -1;
+	/* the end of the batch: an R's list holds only what was re-added */
+	for (i = 0; i < im->nent; i++)
+		if (im->ent[i]->marked) {
+			im->ent[i]->marked = 0;
+			im->ent[i]->alive = 0;
+		}
+	if (im->prompts_unknown.n > 0) {
+		struct strmap_slot *s;
+		struct gw_buf list;
+		size_t k = 0;
+
+		gw_buf_init(&list, 4096);
+		while ((s = strmap_next(&im->prompts_unknown, &k)) != NULL)
+			gw_buf_printf(&list, "%s'%s'", list.len > 0 ? ", " : "",
+			    s->key);
+		event(im, EV_PCM_PROMPT, GW_SEV_WARNING, NULL, src, 0,
+		    "template prompts not in the template table, ignored: %s",
+		    list.buf != NULL ? list.buf : "");
+		gw_buf_release(&list);
+		strmap_release(&im->prompts_unknown);
+		strmap_init(&im->prompts_unknown);
+	}
+	if (im->tpl_ignored > 0) {
+		event(im, EV_PCM_PROMPT, GW_SEV_INFO, NULL, src, 0, "%zu "
+		    "template lines ignored: requestor %s has templates = no",
+		    im->tpl_ignored, im->peer->id);
+		im->tpl_ignored = 0;
+	}
+	return 0;
+}
+
+static struct gw_change *
+new_change(struct pcm_import *im, enum phase ph, enum gw_op op,
+    const char *dn)
+{
+	struct gw_change *ch;
+
+	im->ch[ph] = gw_realloc(im->ch[ph], (im->nch[ph] + 1) *
+	    sizeof(*im->ch[ph]));
+	ch = &im->ch[ph][im->nch[ph]++];
+	gw_change_init(ch, op, dn);
+	return ch;
+}
+
+int
+pcm_import_finish(struct pcm_import *im, struct gw_err *err)
+{
+	struct gw_change *ch, tmp;
+	struct gw_record old;
+	struct gw_buf rdn;
+	size_t i, n;
+	char *dn;
+
+	(void)err;
+	for (i = 0; i < im->nent; i++) {
+		struct pcm_ent *e = im->ent[i];
+
+		if (e->notours)
+			continue;
+		if (!e->alive) {
+			if (e->origin_dn != NULL)
+				(void)new_change(im, PH_DELETE, GW_OP_DELETE,
+				    e->origin_dn);
+			continue;
+		}
+		dn = dn_for(im, e->key);
+		if (e->origin_dn == NULL) {
+			ch = new_change(im, PH_ADD, GW_OP_ADD, dn);
+			gw_record_copy(&ch->rec, &e->want);
+			free(ch->rec.dn);
+			ch->rec.dn = gw_strdup(dn);
+			free(dn);
+			continue;
+		}
+		gw_record_copy(&old, &e->orig);
+		if (!gw_strcaseeq(e->origin_key, e->key)) {
+			ch = new_change(im, PH_RENAME, GW_OP_RENAME,
+			    e->origin_dn);
+			gw_buf_init(&rdn, 0);
+			gw_buf_addstr(&rdn, "cn=");
+			gw_ldap_escape_value(&rdn, e->key, strlen(e->key));
+			ch->newrdn = gw_buf_detach(&rdn);
+			/* deleteoldrdn: the old address leaves cn */
+			{
+				struct gw_attr *cn = gw_record_attr(&old, "cn");
+				struct gw_record keep;
+				size_t k;
+
+				gw_record_init(&keep);
+				for (k = 0; cn != NULL && k < cn->n; k++)
+					if (!gw_strcaseeq(cn->val[k].ptr,
+					    e->origin_key))
+						gw_record_add_str(&keep, "cn",
+						    cn->val[k].ptr);
+				gw_record_remove(&old, "cn");
+				gw_record_add_str(&old, "cn", e->key);
+				cn = gw_record_attr(&keep, "cn");
+				for (k = 0; cn != NULL && k < cn->n; k++)
+					gw_record_add_str(&old, "cn",
+					    cn->val[k].ptr);
+				gw_record_release(&keep);
+			}
+		}
+		gw_change_init(&tmp, GW_OP_MODIFY, dn);
+		n = gw_change_diff(&tmp, &old, &e->want,
+		    (const char *const *)im->c->pc->managed);
+		gw_record_release(&old);
+		if (n > 0) {
+			im->ch[PH_MODIFY] = gw_realloc(im->ch[PH_MODIFY],
+			    (im->nch[PH_MODIFY] + 1) * sizeof(tmp));
+			im->ch[PH_MODIFY][im->nch[PH_MODIFY]++] = tmp;
+		} else
+			gw_change_release(&tmp);
+		free(dn);
+	}
+	return 0;
+}
+
+static int
+count_cb(void *arg, const struct gw_record *rec)
+{
+	(void)rec;
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+int
+pcm_import_threshold(struct pcm_import *im, struct gw_err *err)
+{
+	struct pcm_cycle *c = im->c;
+	size_t ndel = im->nch[PH_DELETE];
+	char *filter;
+	int missing;
+
+	if (ndel == 0)
+		return 0;
+	if (!im->total_known) {
+		static const char *const none[] = { "1.1", NULL };
+
+		im->total = 0;
+		filter = gw_filter_eq("galgateConnector", c->pc->name);
+		if (gal_search(c->cy->gal, im->peer->import_ldap, GAL_SCOPE_ONE,
+		    filter, none, count_cb, &im->total, &missing, err) == -1) {
+			free(filter);
+			return -1;
+		}
+		free(filter);
+		im->total_known = 1;
+	}
+	if (!gw_threshold_exceeded(&c->pc->threshold, ndel, im->total,
+	    c->cy->allow_deletes))
+		return 0;
+	if (!c->cy->dry_run)
+		evlog_emit(c->cy->ev, EV_PCM_THRESHOLD, GW_SEV_ERROR,
+		    c->pc->name, im->peer->import_x500, "requestor %s would "
+		    "delete %zu of the %zu entries it has in the GAL: more than "
+		    "delete_threshold allows; nothing written (--allow-deletes "
+		    "%zu to accept)", im->peer->id, ndel, im->total, ndel);
+	return gw_err_set(err, GW_EXIT_THRESHOLD, "%s: requestor %s: %zu "
+	    "deletions exceed delete_threshold; nothing written",
+	    c->pc->name, im->peer->id, ndel);
+}
+
+void
+pcm_import_print(struct pcm_import *im, FILE *out)
+{
+	struct gw_buf b;
+	size_t k, i;
+
+	gw_buf_init(&b, 0);
+	for (k = 0; k < PH_COUNT; k++)
+		for (i = 0; i < im->nch[k]; i++)
+			gw_change_ldif(&im->ch[k][i], &b);
+	if (b.buf != NULL)
+		fputs(b.buf, out);
+	gw_buf_release(&b);
+}
+
+void
+pcm_import_counts(const struct pcm_import *im, size_t *adds, size_t *mods,
+    size_t *dels)
+{
+	*adds = im->done[PH_ADD];
+	/* a rename always comes with its modify: counted once */
+	*mods = im->done[PH_MODIFY];
+	*dels = im->done[PH_DELETE];
+}
+
+struct apply_ctx {
+	struct pcm_import	*im;
+	enum phase		 ph;
+	size_t			*exists;	/* adds that met an entry */
+	size_t			 nexists;
+};
+
+static void
+apply_result(void *arg, size_t idx, int ok, int rc, const char *msg)
+{
+	struct apply_ctx *a = arg;
+	struct pcm_import *im = a->im;
+
+	if (ok) {
+		a->im->done[a->ph]++;
+		return;
+	}
+	if (rc == 68 && a->ph == PH_ADD) {
+		/* LDAP_ALREADY_EXISTS: made by a cycle cut short? */
+		a->exists[a->nexists++] = idx;
+		return;
+	}
+	im->c->cy->counts.errors++;
+	evlog_emit(im->c->cy->ev, EV_PCM_LDAP_FAILED, GW_SEV_ERROR,
+	    im->c->pc->name, im->ch[a->ph][idx].dn, "requestor %s: %s",
+	    im->peer->id, msg);
+}
+
+/* An add that met an entry: if it is ours, bring it up to date. */
+static int
+adopt(struct pcm_import *im, struct gw_change *add, struct gw_err *err)
+{
+	struct gw_change mod;
+	struct gw_record old;
+	size_t failed;
+	int found;
+
+	if ((found = gal_read(im->c->cy->gal, add->dn, NULL, &old, err)) == -1)
+		return -1;
+	if (!found || !ours(im, &old)) {
+		im->c->cy->counts.errors++;
+		evlog_emit(im->c->cy->ev, EV_PCM_NOT_OURS, GW_SEV_ERROR,
+		    im->c->pc->name, add->dn, "an entry galgate did not make is "
+		    "in the way; left alone");
+		gw_record_release(&old);
+		return 0;
+	}
+	gw_change_init(&mod, GW_OP_MODIFY, add->dn);
+	gw_change_diff(&mod, &old, &add->rec,
+	    (const char *const *)im->c->pc->managed);
+	gw_record_release(&old);
+	if (mod.nmods > 0 && gal_apply(im->c->cy->gal, &mod, 1, 1, 0, NULL,
+	    NULL, &failed, err) == -1) {
+		gw_change_release(&mod);
+		return -1;
+	}
+	if (mod.nmods == 0 || failed == 0)
+		im->done[PH_ADD]++;
+	gw_change_release(&mod);
+	return 0;
+}
+
+int
+pcm_import_apply(struct pcm_import *im, struct gw_err *err)
+{
+	struct apply_ctx a;
+	size_t k, i, n, failed;
+	int rc = 0;
+
+	for (k = 0; rc == 0 && k < PH_COUNT; k++) {
+		n = im->nch[k];
+		if (n == 0)
+			continue;
+		a.im = im;
+		a.ph = (enum phase)k;
+		a.exists = gw_calloc(n, sizeof(*a.exists));
+		a.nexists = 0;
+		/* the phases in order: an address freed before it is reused */
+		rc = gal_apply_txn(im->c->cy->gal, im->ch[k], n,
+		    n >= PCM_TXN_MIN ? PCM_TXN : 0, PCM_WINDOW, apply_result,
+		    &a, &failed, err);
+		for (i = 0; rc == 0 && i < a.nexists; i++)
+			rc = adopt(im, &im->ch[k][a.exists[i]], err);
+		free(a.exists);
+	}
+	im->c->cy->counts.adds += im->done[PH_ADD];
+	im->c->cy->counts.modifies += im->done[PH_MODIFY];
+	im->c->cy->counts.deletes += im->done[PH_DELETE];
+	return rc;
+}
