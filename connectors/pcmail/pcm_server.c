@@ -854,6 +854,7 @@ write_all(struct server *sv, struct gw_err *err)
 	struct journal_stats js;
 	struct gw_txn *txn;
 	size_t i, a, m, d;
+	uint64_t low;
 	int any = 0;
 
 	for (i = 0; i < sv->c.pc->npeer; i++) {
@@ -914,10 +915,16 @@ write_all(struct server *sv, struct gw_err *err)
 		if (done(sv, w, err) == -1)
 			return -1;
 	}
-	if (state_begin(sv->c.cy->state, 1, &txn, err) == -1)
+	if (pcm_nums_load(&sv->c, err) == -1 ||
+	    state_begin(sv->c.cy->state, 1, &txn, err) == -1)
 		return -1;
+	/* the journal position every requestor has been sent: status's lag */
+	for (i = 0, low = UINT64_MAX; i < sv->c.pc->npeer; i++)
+		if (sv->c.nums[i].srvsync < low)
+			low = sv->c.nums[i].srvsync;
 	if (wmark_put_u64(txn, sv->c.pc->name, "cycle", sv->c.cycleno + 1,
-	    err) == -1) {
+	    err) == -1 || wmark_put_u64(txn, sv->c.pc->name, "journal_usn",
+	    low == UINT64_MAX ? 0 : low, err) == -1) {
 		state_abort(txn);
 		return -1;
 	}
