@@ -15,11 +15,13 @@
 
 extern const struct gw_connector_ops connector_ccmail;
 extern const struct gw_connector_ops connector_pcmail;
+extern const struct gw_connector_ops connector_interorg;
 
 /* The registry: one line per connector type. */
 static const struct gw_connector_ops *builtin[] = {
 	&connector_ccmail,
 	&connector_pcmail,
+	&connector_interorg,
 	NULL
 };
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "dn.h"
+#include "strmap.h"
 
 void
 gw_dn_init(struct gw_dn *dn)
@@ -517,6 +518,27 @@ gw_dn_to_dapi(const struct gw_dn *dn, struct gw_buf *b)
 			return -1;
 	}
 	return 0;
+}
+
+char *
+gw_dn_key(const char *dn)
+{
+	struct gw_dn parsed;
+	struct gw_err err;
+	struct gw_buf b;
+	char *k;
+
+	gw_err_init(&err);
+	gw_dn_init(&parsed);
+	gw_buf_init(&b, 0);
+	if (gw_dn_parse_ldap(dn, NULL, &parsed, &err) == -1)
+		gw_buf_addstr(&b, dn);
+	else
+		(void)gw_dn_to_x500(&parsed, &b);
+	gw_dn_release(&parsed);
+	k = gw_fold(b.buf != NULL ? b.buf : "");
+	gw_buf_release(&b);
+	return k;
 }
 
 int

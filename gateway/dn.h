@@ -70,6 +70,12 @@ char	*gw_dn_ldap_str(const struct gw_dn *, const char *suffix);
 char	*gw_dn_x500_str(const struct gw_dn *);
 char	*gw_dn_dapi_str(const struct gw_dn *);
 
+/*
+ * One spelling of an LDAP DN whatever its escaping and case, for
+ * comparing DNs as the server does (caller frees).
+ */
+char	*gw_dn_key(const char *ldap_dn);
+
 /* RFC 4514 escaping of one attribute value. */
 int	gw_ldap_escape_value(struct gw_buf *, const char *, size_t);
 /* RFC 4515 escaping of one assertion value for a search filter. */

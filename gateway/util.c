@@ -373,6 +373,47 @@ gw_utf8_valid(const char *s, size_t len)
 	return 1;
 }
 
+void
+gw_uuid_hex(const unsigned char u[16], char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	int i;
+
+	for (i = 0; i < 16; i++) {
+		out[2 * i] = hex[u[i] >> 4];
+		out[2 * i + 1] = hex[u[i] & 15];
+	}
+	out[32] = '\0';
+}
+
+static int
+hexdigit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+gw_uuid_parse(const char *s, unsigned char out[16])
+{
+	int i = 0, h, l;
+
+	for (; *s != '\0' && i < 16; s++) {
+		if (*s == '-')
+			continue;
+		if ((h = hexdigit(s[0])) < 0 || (l = hexdigit(s[1])) < 0)
+			return -1;
+		out[i++] = (unsigned char)(h * 16 + l);
+		s++;
+	}
+	return i == 16 && *s == '\0' ? 0 : -1;
+}
+
 int
 gw_strcaseeq(const char *a, const char *b)
 {

@@ -67,6 +67,11 @@ int	 gw_time_parse(const char *, time_t now, time_t *, const char **errstr);
 /* 1 if s[0..len) is well-formed UTF-8 without NUL, else 0. */
 int	 gw_utf8_valid(const char *, size_t);
 
+/* 16 bytes as 32 lower-case hex digits; out at least 33 bytes. */
+void	 gw_uuid_hex(const unsigned char u[16], char *out);
+/* entryUUID text (with or without dashes) or 32 hex digits to bytes. */
+int	 gw_uuid_parse(const char *, unsigned char out[16]);
+
 /* ASCII case-insensitive comparisons, locale independent. */
 int	 gw_strcaseeq(const char *, const char *);
 int	 gw_strncaseeq(const char *, const char *, size_t);

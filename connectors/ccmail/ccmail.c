@@ -111,16 +111,10 @@ load_shadow_cb(void *arg, const void *key, size_t klen, const void *val,
 	struct cc_cycle *c = arg;
 	const char *k = key, *v = val;
 	char hex[33];
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
 
 	/* the names chosen for GAL recipients; imports are read as needed */
 	if (klen == 17 && k[0] == 'e') {
-		for (i = 0; i < 16; i++) {
-			hex[2 * i] = digits[(unsigned char)k[1 + i] >> 4];
-			hex[2 * i + 1] = digits[(unsigned char)k[1 + i] & 15];
-		}
-		hex[32] = '\0';
+		gw_uuid_hex((const unsigned char *)k + 1, hex);
 		free(strmap_put(&c->chosen_by_uuid, hex, gw_strndup(v, vlen)));
 	}
 	return 0;
@@ -376,29 +370,10 @@ done:
 	return rc;
 }
 
-/* A DN in one spelling whatever its escaping and case. */
-static char *
-dn_key(const char *dn)
-{
-	struct gw_dn parsed;
-	struct gw_err err;
-	char *x, *k;
-
-	gw_err_init(&err);
-	gw_dn_init(&parsed);
-	if (gw_dn_parse_ldap(dn, NULL, &parsed, &err) == -1)
-		return gw_fold(dn);
-	x = gw_dn_x500_str(&parsed);
-	gw_dn_release(&parsed);
-	k = gw_fold(x);
-	free(x);
-	return k;
-}
-
 static int
 existing_cb(void *arg, const struct gw_record *rec)
 {
-	char *k = dn_key(rec->dn);
+	char *k = gw_dn_key(rec->dn);
 
 	strmap_put(arg, k, (void *)1);
 	free(k);
@@ -438,7 +413,7 @@ apply_ldap(struct cc_cycle *c, struct gw_err *err)
 			break;
 		case GW_OP_ADD:
 			/* cc:Mail names are unique: two adds never share a DN */
-			k = txn ? dn_key(c->plan[i].now->dn) : NULL;
+			k = txn ? gw_dn_key(c->plan[i].now->dn) : NULL;
 			if (txn && !strmap_has(&existing, k))
 				fresh[nf++] = i;
 			else
@@ -463,19 +438,6 @@ done:
 	return rc;
 }
 
-static void
-uuid_from_hex(const char *hex, unsigned char out[16])
-{
-	int i, h, l;
-
-	for (i = 0; i < 16; i++) {
-		h = hex[2 * i] <= '9' ? hex[2 * i] - '0' : hex[2 * i] - 'a' + 10;
-		l = hex[2 * i + 1] <= '9' ? hex[2 * i + 1] - '0' :
-		    hex[2 * i + 1] - 'a' + 10;
-		out[i] = (unsigned char)(h * 16 + l);
-	}
-}
-
 /* The shadow after the cycle, in one transaction. */
 static int
 commit_shadow(struct cc_cycle *c, struct gw_err *err)
@@ -488,7 +450,6 @@ commit_shadow(struct cc_cycle *c, struct gw_err *err)
 	uint64_t head, floor;
 	char hex[33];
 	size_t i, k = 0;
-	static const char digits[] = "0123456789abcdef";
 
 	gw_buf_init(&v, 0);
 	strmap_init(&live);
@@ -513,11 +474,7 @@ commit_shadow(struct cc_cycle *c, struct gw_err *err)
 	for (i = 0; i < c->nrcpt; i++) {
 		struct gal_rcpt *r = c->rcpt[i];
 
-		for (k = 0; k < 16; k++) {
-			hex[2 * k] = digits[r->uuid[k] >> 4];
-			hex[2 * k + 1] = digits[r->uuid[k] & 15];
-		}
-		hex[32] = '\0';
+		gw_uuid_hex(r->uuid, hex);
 		strmap_put(&live, hex, (void *)1);
 		if (!r->name_new)
 			continue;
@@ -536,7 +493,7 @@ commit_shadow(struct cc_cycle *c, struct gw_err *err)
 		if (strmap_has(&live, s->key))
 			continue;
 		key[0] = 'e';
-		uuid_from_hex(s->key, key + 1);
+		(void)gw_uuid_parse(s->key, key + 1);
 		if (shadow_del(txn, c->cc->name, key, 17, err) == -1)
 			goto fail;
 	}

@@ -14,34 +14,6 @@
 #include "journal.h"
 #include "state.h"
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
-parse_uuid(const char *s, unsigned char out[16])
-{
-	int i = 0, h, l;
-
-	for (; *s != '\0' && i < 16; s++) {
-		if (*s == '-')
-			continue;
-		if ((h = hexval(s[0])) < 0 || (l = hexval(s[1])) < 0)
-			return -1;
-		out[i++] = (unsigned char)(h * 16 + l);
-		s++;
-	}
-	return i == 16 ? 0 : -1;
-}
-
 void
 cc_rcpt_free(struct gal_rcpt *r)
 {
@@ -89,7 +61,7 @@ collect_cb(void *arg, const struct gw_record *rec)
 	if (gw_dn_parse_ldap(rec->dn, c->cy->conf->suffix, &dn, &err) == -1)
 		return 0;
 	r = gw_calloc(1, sizeof(*r));
-	if (parse_uuid(uuid, r->uuid) == -1) {
+	if (gw_uuid_parse(uuid, r->uuid) == -1) {
 		gw_dn_release(&dn);
 		free(r);
 		return 0;
@@ -149,19 +121,6 @@ by_arrival(const void *a, const void *b)
 }
 
 static void
-uuid_hex(const unsigned char u[16], char out[33])
-{
-	static const char hex[] = "0123456789abcdef";
-	int i;
-
-	for (i = 0; i < 16; i++) {
-		out[2 * i] = hex[u[i] >> 4];
-		out[2 * i + 1] = hex[u[i] & 15];
-	}
-	out[32] = '\0';
-}
-
-static void
 use_name(struct strmap *used, const char *name)
 {
 	char *k = gw_fold(name);
@@ -207,7 +166,7 @@ choose_names(struct cc_cycle *c, struct gw_err *err)
 	for (i = 0; i < c->nrcpt; i++) {
 		struct gal_rcpt *r = c->rcpt[i];
 
-		uuid_hex(r->uuid, hex);
+		gw_uuid_hex(r->uuid, hex);
 		kept = strmap_get(&c->chosen_by_uuid, hex);
 		if (kept != NULL && strcmp(kept, r->base) == 0) {
 			r->chosen = gw_strdup(kept + strlen(kept) + 1);

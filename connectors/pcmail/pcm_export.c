@@ -363,7 +363,7 @@ collect_cb(void *arg, const struct journal_rec *jr)
 	char hex[33];
 	size_t i;
 
-	pcm_uuid_hex(jr->uuid, hex);
+	gw_uuid_hex(jr->uuid, hex);
 	i = (size_t)(uintptr_t)strmap_get(&co->idx, hex);
 	if (i == 0) {
 		co->rec = gw_realloc(co->rec, (co->n + 1) * sizeof(*co->rec));
@@ -404,7 +404,7 @@ delta_one(struct pcm_cycle *c, struct pcm_reply *r, struct gw_txn *txn,
 
 	if (k == CLS_OWN)
 		return 0;	/* its own changes never go back to it */
-	pcm_uuid_hex(j->uuid, hex);
+	gw_uuid_hex(j->uuid, hex);
 	memset(&w, 0, sizeof(w));
 	gw_record_init(&rec);
 	if ((rc = sent_lookup(c, r, txn, j->uuid, hex, &st, err)) == -1)
@@ -526,9 +526,9 @@ full_cb(void *arg, const struct gw_record *rec)
 	unsigned char uuid[16];
 	char hex[33];
 
-	if (u == NULL || pcm_uuid_parse(u, uuid) == -1 || !recipient(rec))
+	if (u == NULL || gw_uuid_parse(u, uuid) == -1 || !recipient(rec))
 		return 0;
-	pcm_uuid_hex(uuid, hex);
+	gw_uuid_hex(uuid, hex);
 	if (strmap_has(&f->seen, hex))
 		return 0;	/* two export containers nest */
 	strmap_put(&f->seen, hex, (void *)1);
@@ -575,7 +575,7 @@ full_emit(struct pcm_reply *r, struct fentry *e, uint64_t new_s)
 	o = new_out(r, 'A', e->usn != 0 ? e->usn : new_s, e->time);
 	o->t.name = gw_strdup(e->w.name);
 	o->t.addr = gw_strdup(e->w.addr);
-	pcm_uuid_hex(e->uuid, hex);
+	gw_uuid_hex(e->uuid, hex);
 	sent_set(r, hex, &e->w);
 	out_templates(o, &e->w);
 	r->nadd++;

@@ -350,7 +350,7 @@ taken(struct pcm_cycle *c, struct gw_txn *txn, struct strmap *owner,
 		return rc == -1 ? -1 : 0;
 	}
 	memcpy(holder, v.ptr, 16);
-	pcm_uuid_hex(holder, hex);
+	gw_uuid_hex(holder, hex);
 	rc = strcmp(hex, self) != 0;
 	/* the holder may have moved on earlier in this cycle */
 	if (rc && (g = strmap_get(&c->names.by_uuid, hex)) != NULL) {
@@ -486,7 +486,7 @@ pcm_names_get(struct pcm_cycle *c, struct gw_txn *txn,
 	struct pcm_gname *g, *ng;
 	char hex[33];
 
-	pcm_uuid_hex(uuid, hex);
+	gw_uuid_hex(uuid, hex);
 	if ((g = strmap_get(&c->names.by_uuid, hex)) == NULL) {
 		if (gname_load(c, txn, uuid, &g, err) == -1)
 			return -1;
@@ -527,7 +527,7 @@ pcm_names_forget(struct pcm_cycle *c, struct gw_txn *txn,
 	struct pcm_gname *g;
 	char hex[33];
 
-	pcm_uuid_hex(uuid, hex);
+	gw_uuid_hex(uuid, hex);
 	if ((g = strmap_get(&c->names.by_uuid, hex)) == NULL) {
 		if (gname_load(c, txn, uuid, &g, err) == -1)
 			return -1;
@@ -559,7 +559,7 @@ commit_owner(struct pcm_cycle *c, struct gw_txn *txn, struct strmap *owner,
 		skey(&k, c->pc->name, kind, s->key, strlen(s->key));
 		if (*(const char *)s->val == '\0')
 			rc = state_del(txn, GW_DB_SHADOW, k.buf, k.len, err);
-		else if (pcm_uuid_parse(s->val, uuid) == 0)
+		else if (gw_uuid_parse(s->val, uuid) == 0)
 			rc = state_put(txn, GW_DB_SHADOW, k.buf, k.len, uuid,
 			    16, err);
 	}
@@ -581,7 +581,7 @@ pcm_names_commit(struct pcm_cycle *c, struct gw_txn *txn, struct gw_err *err)
 	gw_buf_init(&v, 0);
 	while (rc == 0 && (s = strmap_next(&c->names.by_uuid, &i)) != NULL) {
 		g = s->val;
-		if (!g->dirty || pcm_uuid_parse(s->key, uuid) == -1)
+		if (!g->dirty || gw_uuid_parse(s->key, uuid) == -1)
 			continue;
 		skey(&k, c->pc->name, 'g', uuid, 16);
 		if (g->gone) {

@@ -155,7 +155,7 @@ pcm_sent_commit(struct gw_txn *txn, const char *connector,
 		rc = state_del_prefix(txn, GW_DB_SHADOW, k.buf, k.len, err);
 	}
 	while (rc == 0 && (s = strmap_next(&r->sent, &i)) != NULL) {
-		if (pcm_uuid_parse(s->key, uuid) == -1)
+		if (gw_uuid_parse(s->key, uuid) == -1)
 			continue;
 		sent_key(&k, connector, r->peer, uuid);
 		if ((st = s->val) == NULL) {
@@ -188,7 +188,7 @@ keys_cb(void *arg, const struct gw_value *k, const struct gw_value *v)
 	(void)v;
 	if (k->len != c->plen + 16)
 		return 0;
-	pcm_uuid_hex((const unsigned char *)k->ptr + c->plen, hex);
+	gw_uuid_hex((const unsigned char *)k->ptr + c->plen, hex);
 	strmap_put(c->hex, hex, (void *)1);
 	return 0;
 }

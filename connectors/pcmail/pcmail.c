@@ -51,47 +51,6 @@ const struct conf_key pcmail_peer_keys[] = {
 	{ NULL, 0, 0, 0, 0, NULL, NULL }
 };
 
-void
-pcm_uuid_hex(const unsigned char u[16], char hex[33])
-{
-	static const char digits[] = "0123456789abcdef";
-	int i;
-
-	for (i = 0; i < 16; i++) {
-		hex[2 * i] = digits[u[i] >> 4];
-		hex[2 * i + 1] = digits[u[i] & 15];
-	}
-	hex[32] = '\0';
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-int
-pcm_uuid_parse(const char *s, unsigned char out[16])
-{
-	int i = 0, h, l;
-
-	for (; *s != '\0' && i < 16; s++) {
-		if (*s == '-')
-			continue;
-		if ((h = hexval(s[0])) < 0 || (l = hexval(s[1])) < 0)
-			return -1;
-		out[i++] = (unsigned char)(h * 16 + l);
-		s++;
-	}
-	return i == 16 && *s == '\0' ? 0 : -1;
-}
-
 struct pcm_peer *
 pcm_peer_find(struct pcmail *pc, const char *net, const char *po)
 {

@@ -180,8 +180,6 @@ extern const struct conf_key pcmail_keys[];
 extern const struct conf_key pcmail_peer_keys[];
 struct pcm_peer *pcm_peer_find(struct pcmail *, const char *net,
 	    const char *po);
-void	pcm_uuid_hex(const unsigned char uuid[16], char hex[33]);
-int	pcm_uuid_parse(const char *s, unsigned char out[16]);
 /* The cycle context of a configured connector (no I/O but LMDB reads). */
 int	pcm_cycle_open(struct pcm_cycle *, struct gw_connector *,
 	    struct gw_cycle *, struct gw_err *);

@@ -1,0 +1,599 @@
+/*
+ * Records -> GAL.  A batch's entries become entries of one import
+ * container: inetOrgPerson + galgateRecipient, RDN cn=<key>, mail and
+ * "SMTP:" proxy = key, the sender's X.500 DN kept as an "X500:" proxy (so
+ * a changed key still finds its entry), the General-page attributes
+ * mapped as FORMATS.md's table says.  The whole batch is planned against
+ * a view of the GAL first, the deletion threshold checked, then written;
+ * only entries this connector made are ever changed.  Seed 000: an entry
+ * without an SMTP address, or with one another GAL entry holds, is not
+ * imported (event 4096) and the rest of the batch goes on.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gal.h"
+#include "io_view.h"
+
+/* more records than this: read the container and the addresses at once */
+#define IO_PRELOAD	100
+#define IO_WINDOW	32
+
+/* the attributes galgate manages on what it imports */
+static const char *const managed[] = {
+	"cn", "mail", "galgateProxyAddress", "galgateRecipientType",
+	"galgateConnector", "galgateForeignKey", "legacyExchangeDN",
+	"givenName", "initials", "sn", "displayName", "mailNickname",
+	"street", "l", "st", "postalCode", "c", "title", "o", "ou",
+	"physicalDeliveryOfficeName", "galgateAssistant", "telephoneNumber",
+	NULL
+};
+
+/* ---- building entries ---- */
+
+static int
+printable_string(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "abcdefghijklmnopqrstuvwxyz0123456789 '()+,-./:?=", *s) ==
+		    NULL)
+			return 0;
+	return 1;
+}
+
+/* A value this LDAP attribute can hold (c and telephoneNumber have syntax). */
+static int
+value_ok(const char *ldap, const char *v)
+{
+	if (gw_strcaseeq(ldap, "c"))
+		return strlen(v) == 2 && printable_string(v);
+	if (gw_strcaseeq(ldap, "telephoneNumber"))
+		return printable_string(v);
+	return 1;
+}
+
+/* The io attributes of an existing entry (what it was imported with). */
+static void
+io_attrs_of(const struct gw_record *rec, struct gw_record *out)
+{
+	const char *v;
+	size_t i;
+
+	gw_record_init(out);
+	for (i = 0; io_general[i].io != NULL; i++)
+		if ((v = gw_record_get(rec, io_general[i].ldap)) != NULL)
+			gw_record_add_str(out, io_general[i].io, v);
+}
+
+/* The LDAP entry for key, from the General-page attributes io. */
+static void
+build(struct view *v, const char *key, const char *cls, const char *src,
+    const struct gw_record *io, struct gw_record *out)
+{
+	const char *sn = NULL, *d;
+	char *p;
+	size_t i;
+
+	gw_record_init(out);
+	out->dn = io_dn_for(v, key);
+	gw_record_add_str(out, "cn", key);
+	gw_record_add_str(out, "mail", key);
+	p = gw_malloc(strlen(key) + 6);
+	sprintf(p, "SMTP:%s", key);
+	gw_record_add_str(out, "galgateProxyAddress", p);
+	free(p);
+	if (src != NULL) {
+		p = io_x500_proxy(src);
+		gw_record_add_str(out, "galgateProxyAddress", p);
+		free(p);
+	}
+	for (i = 0; i < io->n; i++) {
+		const char *ldap = io_general_ldap(io->attr[i].name);
+
+		if (ldap == NULL || io->attr[i].n == 0 ||
+		    io->attr[i].val[0].len == 0)
+			continue;
+		if (!value_ok(ldap, io->attr[i].val[0].ptr)) {
+			evlog_emit(v->c->cy->ev, EV_IO_VALUE_DROPPED,
+			    GW_SEV_WARNING, v->c->io->name, out->dn, "%s: '%s' "
+			    "is not a valid %s; left out", key,
+			    io->attr[i].val[0].ptr, ldap);
+			continue;
+		}
+		if (strcmp(ldap, "sn") == 0)
+			sn = io->attr[i].val[0].ptr;
+		else
+			gw_record_add(out, ldap, io->attr[i].val[0].ptr,
+			    io->attr[i].val[0].len);
+	}
+	/* person needs a surname: the display name, else the address */
+	d = gw_record_get(out, "displayName");
+	gw_record_add_str(out, "sn", sn != NULL ? sn : d != NULL ? d : key);
+	gw_record_add_str(out, "galgateRecipientType", cls != NULL ? cls :
+	    "mailbox");
+	gw_record_add_str(out, "galgateConnector", v->c->io->name);
+	gw_record_add_str(out, "galgateForeignKey", key);
+	p = io_x500_for(v, key);
+	gw_record_add_str(out, "legacyExchangeDN", p);
+	free(p);
+}
+
+static void
+plan(struct view *v, struct gw_change *ch)
+{
+	v->ch = gw_realloc(v->ch, (v->nch + 1) * sizeof(*v->ch));
+	v->ch[v->nch++] = *ch;
+}
+
+static void
+plan_add(struct view *v, struct gw_record *target)
+{
+	struct gw_change ch;
+	struct ent *e = gw_calloc(1, sizeof(*e));
+	char *k = gw_dn_key(target->dn);
+
+	gw_change_init(&ch, GW_OP_ADD, target->dn);
+	gw_record_copy(&ch.rec, target);
+	gw_record_add_str(&ch.rec, "objectClass", "top");
+	gw_record_add_str(&ch.rec, "objectClass", "inetOrgPerson");
+	gw_record_add_str(&ch.rec, "objectClass", "galgateRecipient");
+	plan(v, &ch);
+	e->dn = gw_strdup(target->dn);
+	gw_record_copy(&e->rec, target);
+	e->ours = 1;
+	e->seen = 1;
+	io_mail_note_record(v, target, k, 1);
+	io_x500_note(v, e, k);
+	io_ent_free(strmap_put(&v->bydn, k, e));
+	free(k);
+	v->res->applied++;
+}
+
+/* Brings e (ours) to target: the managed attributes that differ. */
+static void
+plan_update(struct view *v, struct ent *e, struct gw_record *target)
+{
+	struct gw_change ch;
+	char *k = gw_dn_key(e->dn);
+	size_t i;
+
+	gw_change_init(&ch, GW_OP_MODIFY, e->dn);
+	if (gw_change_diff(&ch, &e->rec, target, managed) > 0) {
+		plan(v, &ch);
+		v->res->applied++;
+	} else
+		gw_change_release(&ch);
+	io_mail_note_record(v, &e->rec, k, 0);
+	for (i = 0; managed[i] != NULL; i++)
+		gw_record_remove(&e->rec, managed[i]);
+	for (i = 0; i < target->n; i++) {
+		size_t j;
+
+		for (j = 0; j < target->attr[i].n; j++)
+			gw_record_add(&e->rec, target->attr[i].name,
+			    target->attr[i].val[j].ptr,
+			    target->attr[i].val[j].len);
+	}
+	io_mail_note_record(v, &e->rec, k, 1);
+	io_x500_note(v, e, k);
+	e->seen = 1;
+	free(k);
+}
+
+static void
+plan_delete(struct view *v, struct ent *e)
+{
+	struct gw_change ch;
+	char *k = gw_dn_key(e->dn);
+
+	gw_change_init(&ch, GW_OP_DELETE, e->dn);
+	plan(v, &ch);
+	io_mail_note_record(v, &e->rec, k, 0);
+	e->gone = 1;
+	v->ndel++;
+	v->res->deleted++;
+	free(k);
+}
+
+/* Renames e (ours) to the entry of newkey; returns the entry there now. */
+static struct ent *
+plan_rename(struct view *v, struct ent *e, const char *newkey)
+{
+	struct gw_change ch;
+	struct gw_buf rdn;
+	struct ent *n = gw_calloc(1, sizeof(*n));
+	char *ok = gw_dn_key(e->dn), *nk;
+
+	gw_buf_init(&rdn, 0);
+	gw_buf_addstr(&rdn, "cn=");
+	gw_ldap_escape_value(&rdn, newkey, strlen(newkey));
+	gw_change_init(&ch, GW_OP_RENAME, e->dn);
+	ch.newrdn = gw_buf_detach(&rdn);
+	plan(v, &ch);
+	v->renames = 1;
+	n->dn = io_dn_for(v, newkey);
+	nk = gw_dn_key(n->dn);
+	gw_record_copy(&n->rec, &e->rec);
+	gw_record_set(&n->rec, "cn", newkey);
+	n->ours = 1;
+	io_mail_note_record(v, &e->rec, ok, 0);
+	io_mail_note_record(v, &n->rec, nk, 1);
+	e->gone = 1;
+	io_ent_free(strmap_put(&v->bydn, nk, n));
+	free(ok);
+	free(nk);
+	return n;
+}
+
+/* ---- one record ---- */
+
+static int
+domain_ok(const struct interorg *io, const char *key)
+{
+	const char *at = strrchr(key, '@');
+	size_t i;
+
+	if (io->role == IO_ROLE_MASTER || io->domains == NULL)
+		return 1;
+	for (i = 0; at != NULL && i < io->ndomains; i++)
+		if (gw_strcaseeq(at + 1, io->domains[i]))
+			return 1;
+	return 0;
+}
+
+/* Whether e was made from the sender's entry src (no src: assume so). */
+static int
+same_source(const struct ent *e, const char *src)
+{
+	const char *have = io_proxy_of(&e->rec, "X500");
+
+	return src == NULL || have == NULL || gw_strcaseeq(have, src);
+}
+
+/* Our entry for key (or made from src under another key): 1, 0, -1. */
+static int
+find_ours(struct view *v, const char *key, const char *src, struct ent **out)
+{
+	char *dn = io_dn_for(v, key);
+	int rc = io_view_get(v, dn, out);
+
+	free(dn);
+	if (rc == -1)
+		return -1;
+	if (rc == 1 && (*out)->ours)
+		return 1;
+	return io_view_source(v, src, out);
+}
+
+static int
+remove_key(struct view *v, const char *key, const char *src)
+{
+	struct ent *e;
+	char *dn = io_dn_for(v, key);
+	int rc = io_view_get(v, dn, &e);
+
+	free(dn);
+	if (rc == -1)
+		return -1;
+	/* under its key, unless another entry of the sender took the key */
+	if (rc == 1 && e->ours && same_source(e, src)) {
+		plan_delete(v, e);
+		return 0;
+	}
+	if ((rc = io_view_source(v, src, &e)) != 1) {
+		if (rc == 0)
+			v->res->skipped++;
+		return rc;
+	}
+	plan_delete(v, e);
+	return 0;
+}
+
+static const char *
+display_of(const struct io_entry *r)
+{
+	const char *d = gw_record_get(&r->attrs, "displayName");
+
+	return d != NULL ? d : r->key;
+}
+
+/* Seed 000: the address is another entry's: not imported (4096, error). */
+static void
+report_dup(struct view *v, const struct io_entry *r, const char *key)
+{
+	io_event_4096(v->c, GW_SEV_ERROR, r->dn, display_of(r), key,
+	    "DAPIWrite: the SMTP e-mail address is held by another entry; "
+	    "not imported");
+	v->res->rejected++;
+}
+
+/* add, modify, rekey: the entry of key ends as the record says. */
+static int
+put_entry(struct view *v, const struct io_entry *r, const char *oldkey,
+    const char *key)
+{
+	struct gw_record io, target;
+	struct ent *e = NULL, *here;
+	const struct gw_attr *a;
+	char *dn, *self, *who = NULL, *ndn = NULL, *edn = NULL;
+	const char *cls;
+	size_t i;
+	int rc, held;
+
+	/* the entry now: under the old key, under the new, by its source */
+	if (oldkey != NULL && (rc = find_ours(v, oldkey, r->dn, &e)) == -1)
+		return -1;
+	dn = io_dn_for(v, key);
+	if ((rc = io_view_get(v, dn, &here)) == -1) {
+		free(dn);
+		return -1;
+	}
+	if (rc == 1 && !here->ours) {
+		free(dn);
+		self = io_source_here(v, r->dn);
+		ndn = gw_dn_key(here->dn);
+		if (self != NULL && strcmp(self, ndn) == 0) {
+			/* the sender's entry is in this very GAL */
+			v->res->skipped++;
+		} else {
+			report_dup(v, r, key);
+		}
+		free(self);
+		free(ndn);
+		return 0;
+	}
+	if (rc == 1 && e != NULL && e != here) {
+		/* both keys exist: the old one is left over */
+		plan_delete(v, e);
+		e = here;
+	} else if (rc == 1)
+		e = here;
+	else if (e == NULL && (rc = io_view_source(v, r->dn, &e)) == -1) {
+		free(dn);
+		return -1;
+	}
+	free(dn);
+	self = io_source_here(v, r->dn);
+	if (e != NULL)
+		edn = gw_dn_key(e->dn);
+	ndn = io_dn_for(v, key);
+	dn = gw_dn_key(ndn);
+	free(ndn);
+	held = io_view_holder(v, key, dn, edn, self, &who);
+	free(edn);
+	free(dn);
+	if (held == -1) {
+		free(self);
+		return -1;
+	}
+	if (held != 0) {
+		if (held == 2 && e == NULL)
+			v->res->skipped++;
+		else {
+			report_dup(v, r, key);
+		}
+		free(self);
+		free(who);
+		return 0;
+	}
+	free(self);
+	/* the General-page attributes it ends with */
+	if (e != NULL && r->op != IO_OP_ADD)
+		io_attrs_of(&e->rec, &io);
+	else
+		gw_record_init(&io);
+	for (i = 0; i < r->attrs.n; i++) {
+		a = &r->attrs.attr[i];
+		gw_record_remove(&io, a->name);
+		if (a->n > 0 && a->val[0].len > 0)
+			gw_record_add(&io, a->name, a->val[0].ptr,
+			    a->val[0].len);
+	}
+	cls = r->cls;
+	if (cls == NULL && e != NULL)
+		cls = gw_record_get(&e->rec, "galgateRecipientType");
+	build(v, key, cls, r->dn != NULL ? r->dn : e != NULL ?
+	    io_proxy_of(&e->rec, "X500") : NULL, &io, &target);
+	gw_record_release(&io);
+	if (e == NULL)
+		plan_add(v, &target);
+	else {
+		char *a1 = gw_dn_key(e->dn), *a2 = gw_dn_key(target.dn);
+
+		/* a new key: the entry is renamed, its identity kept */
+		if (strcmp(a1, a2) != 0)
+			e = plan_rename(v, e, key);
+		free(a1);
+		free(a2);
+		plan_update(v, e, &target);
+	}
+	gw_record_release(&target);
+	return 0;
+}
+
+static int
+one_record(struct view *v, const struct io_entry *r)
+{
+	const struct interorg *io = v->c->io;
+
+	switch (r->op) {
+	case IO_OP_DELETE:
+		return remove_key(v, r->key, r->dn);
+	case IO_OP_REKEY:
+		if (!domain_ok(io, r->newkey)) {
+			v->outside++;
+			return remove_key(v, r->key, r->dn);
+		}
+		return put_entry(v, r, r->key, r->newkey);
+	default:
+		if (r->key == NULL) {
+			io_event_4096(v->c, GW_SEV_WARNING, r->dn,
+			    display_of(r), NULL, "CImportData::PerformImport "
+			    "Warning: Failed to find SMTP e-mail address; not "
+			    "imported");
+			v->res->rejected++;
+			return 0;
+		}
+		if (!domain_ok(io, r->key)) {
+			v->outside++;
+			return remove_key(v, r->key, r->dn);
+		}
+		return put_entry(v, r, NULL, r->key);
+	}
+}
+
+/* ---- applying ---- */
+
+struct outcome {
+	struct view	*v;
+	int		*ok;
+};
+
+static void
+result_cb(void *arg, size_t idx, int ok, int rc, const char *msg)
+{
+	struct outcome *o = arg;
+
+	(void)rc;
+	o->ok[idx] = ok;
+	if (!ok) {
+		o->v->c->cy->counts.errors++;
+		evlog_emit(o->v->c->cy->ev, EV_IO_LDAP_FAILED, GW_SEV_ERROR,
+		    o->v->c->io->name, o->v->ch[idx].dn, "%s", msg);
+	}
+}
+
+
+static int
+write_plan(struct view *v)
+{
+	struct outcome o = { v, NULL };
+	struct gw_counts *cnt = &v->c->cy->counts;
+	struct gw_buf b;
+	size_t i, failed;
+
+	if (v->c->cy->dry_run) {
+		gw_buf_init(&b, 0);
+		for (i = 0; i < v->nch; i++)
+			gw_change_ldif(&v->ch[i], &b);
+		if (b.buf != NULL)
+			fputs(b.buf, v->c->cy->out);
+		gw_buf_release(&b);
+		return 0;
+	}
+	if (v->nch == 0)
+		return 0;
+	o.ok = gw_calloc(v->nch, sizeof(*o.ok));
+	/* a rename and what follows it must keep their order */
+	if (gal_apply(v->c->cy->gal, v->ch, v->nch, v->renames ? 1 : IO_WINDOW,
+	    0, result_cb, &o, &failed, v->err) == -1) {
+		free(o.ok);
+		return -1;
+	}
+	for (i = 0; i < v->nch; i++) {
+		if (!o.ok[i])
+			continue;
+		switch (v->ch[i].op) {
+		case GW_OP_ADD:
+			cnt->adds++;
+			break;
+		case GW_OP_DELETE:
+			cnt->deletes++;
+			break;
+		case GW_OP_MODIFY:
+			cnt->modifies++;
+			break;
+		default:
+			break;
+		}
+	}
+	free(o.ok);
+	return 0;
+}
+
+
+int
+io_apply(struct io_cycle *c, const struct io_container *ct,
+    const struct io_msg *m, uint64_t floor, const char *peer,
+    struct io_apply_result *res, struct gw_err *err)
+{
+	struct strmap_slot *s;
+	struct view v;
+	size_t i, total, ntodo = 0;
+	int rc = -1;
+
+	memset(&v, 0, sizeof(v));
+	v.c = c;
+	v.ct = ct;
+	v.peer = peer;
+	v.res = res;
+	v.err = err;
+	strmap_init(&v.bydn);
+	strmap_init(&v.byx500);
+	strmap_init(&v.mail);
+	for (i = 0; i < m->nent; i++)
+		if (m->hdr.full || m->ent[i].usn > floor)
+			ntodo++;
+	if ((m->hdr.full || ntodo > IO_PRELOAD) && io_preload(&v) == -1)
+		goto done;
+	for (i = 0; i < m->nent; i++) {
+		if (!m->hdr.full && m->ent[i].usn <= floor) {
+			res->skipped++;	/* applied before: a replay */
+			continue;
+		}
+		if (one_record(&v, &m->ent[i]) == -1)
+			goto done;
+	}
+	if (m->hdr.full) {
+		/* what this connector made here and the batch lacks */
+		i = 0;
+		while ((s = strmap_next(&v.bydn, &i)) != NULL) {
+			struct ent *e = s->val;
+
+			if (e != NULL && e->ours && !e->gone && !e->seen)
+				plan_delete(&v, e);
+		}
+	}
+	if (v.ndel > 0) {
+		if (v.ndel > (size_t)c->io->threshold.count &&
+		    io_count_ours(&v, &total) == -1)
+			goto done;
+		if (v.ndel <= (size_t)c->io->threshold.count)
+			total = v.ndel;
+		if (gw_threshold_exceeded(&c->io->threshold, v.ndel, total,
+		    c->cy->allow_deletes)) {
+			evlog_emit(c->cy->ev, EV_IO_THRESHOLD, GW_SEV_ERROR,
+			    c->io->name, ct->x500, "batch %s from %s would "
+			    "delete %zu of the %zu entries this connector made "
+			    "in %s: more than delete_threshold allows; nothing "
+			    "written, the batch waits (--allow-deletes %zu to "
+			    "accept)", m->hdr.batch, peer, v.ndel, total,
+			    ct->x500, v.ndel);
+			gw_err_set(err, GW_EXIT_THRESHOLD, "%s: %zu deletions "
+			    "in %s exceed delete_threshold; nothing written",
+			    c->io->name, v.ndel, ct->x500);
+			goto done;
+		}
+	}
+	if (write_plan(&v) == -1)
+		goto done;
+	if (!c->cy->dry_run)
+		evlog_emit(c->cy->ev, m->hdr.full ? EV_IO_FULL : EV_IO_APPLIED,
+		    GW_SEV_INFO, c->io->name, ct->x500, "applied %sbatch %s "
+		    "from %s: %zu entries, %zu changes written, %zu deleted, "
+		    "%zu already applied or here, %zu not imported",
+		    m->hdr.full ? "full " : "", m->hdr.batch, peer, m->nent,
+		    res->applied, res->deleted, res->skipped, res->rejected);
+	if (v.outside > 0 && !c->cy->dry_run)
+		evlog_emit(c->cy->ev, EV_IO_NOT_IMPORTED, GW_SEV_INFO,
+		    c->io->name, ct->x500, "batch %s from %s: %zu entries "
+		    "outside import_domains not imported", m->hdr.batch, peer,
+		    v.outside);
+	c->cy->counts.skipped += res->skipped + res->rejected + v.outside;
+	rc = 0;
+done:
+	io_view_release(&v);
+	return rc;
+}

@@ -1,0 +1,458 @@
+/*
+ * The GAL as one batch's plan sees it: the import container's entries
+ * (read one by one, or all at once for a large or full batch) with the
+ * changes already planned, found by DN, by the sender's X.500 DN (the
+ * "X500:" proxy address) and by SMTP address (who holds it).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gal.h"
+#include "io_view.h"
+
+char *
+io_dn_for(const struct view *v, const char *key)
+{
+	struct gw_buf b;
+
+	gw_buf_init(&b, 0);
+	gw_buf_addstr(&b, "cn=");
+	gw_ldap_escape_value(&b, key, strlen(key));
+	gw_buf_printf(&b, ",%s", v->ct->ldap);
+	return gw_buf_detach(&b);
+}
+
+char *
+io_x500_for(const struct view *v, const char *key)
+{
+	struct gw_dn dn;
+	char *s;
+
+	gw_dn_copy(&dn, &v->ct->dn);
+	gw_dn_push(&dn, "cn", key);
+	s = gw_dn_x500_str(&dn);
+	gw_dn_release(&dn);
+	return s;
+}
+
+/* The LDAP DN, in this GAL, of a sender's X.500 DN (normalized), or NULL. */
+char *
+io_source_here(const struct view *v, const char *x500)
+{
+	struct gw_dn dn;
+	struct gw_err err;
+	char *l, *n;
+
+	if (x500 == NULL)
+		return NULL;
+	gw_dn_init(&dn);
+	gw_err_init(&err);
+	if (gw_dn_parse_x500(x500, &dn, &err) == -1) {
+		gw_dn_release(&dn);
+		return NULL;
+	}
+	l = gw_dn_ldap_str(&dn, v->c->io->suffix);
+	gw_dn_release(&dn);
+	n = gw_dn_key(l);
+	free(l);
+	return n;
+}
+
+/* "X500:<dn>" proxy of the sender's DN (caller frees). */
+char *
+io_x500_proxy(const char *src)
+{
+	char *p = gw_malloc(strlen(src) + 6);
+
+	sprintf(p, "X500:%s", src);
+	return p;
+}
+
+const char *
+io_proxy_of(const struct gw_record *r, const char *type)
+{
+	struct gw_attr *a = gw_record_attr(r, "galgateProxyAddress");
+	size_t i, n = strlen(type);
+
+	for (i = 0; a != NULL && i < a->n; i++)
+		if (a->val[i].len > n && a->val[i].ptr[n] == ':' &&
+		    gw_strncaseeq(a->val[i].ptr, type, n))
+			return a->val[i].ptr + n + 1;
+	return NULL;
+}
+
+/* ---- the view ---- */
+
+void
+io_ent_free(struct ent *e)
+{
+	if (e == NULL)
+		return;
+	free(e->dn);
+	gw_record_release(&e->rec);
+	free(e);
+}
+
+static struct ent *
+ent_from(const struct view *v, const struct gw_record *rec)
+{
+	struct ent *e = gw_calloc(1, sizeof(*e));
+	const char *owner = gw_record_get(rec, "galgateConnector");
+
+	e->dn = gw_strdup(rec->dn);
+	gw_record_copy(&e->rec, rec);
+	e->ours = owner != NULL && strcmp(owner, v->c->io->name) == 0;
+	return e;
+}
+
+static void
+mail_note(struct view *v, const char *addr, const char *ndn, int add)
+{
+	char *k = gw_fold(addr), *list = strmap_get(&v->mail, k), *p;
+	struct gw_buf b;
+	size_t n = strlen(ndn);
+
+	gw_buf_init(&b, 0);
+	/* the list without ndn, then ndn again if it holds the address */
+	for (p = list; p != NULL && *p != '\0'; ) {
+		char *nl = strchr(p, '\n');
+		size_t len = nl != NULL ? (size_t)(nl - p) : strlen(p);
+
+		if (len != n || memcmp(p, ndn, n) != 0) {
+			gw_buf_add(&b, p, len);
+			gw_buf_addch(&b, '\n');
+		}
+		p += len + (nl != NULL);
+	}
+	if (add) {
+		gw_buf_addstr(&b, ndn);
+		gw_buf_addch(&b, '\n');
+	}
+	free(strmap_put(&v->mail, k, b.buf != NULL ? gw_buf_detach(&b) :
+	    gw_strdup("")));
+	gw_buf_release(&b);
+	free(k);
+}
+
+void
+io_mail_note_record(struct view *v, const struct gw_record *r, const char *ndn,
+    int add)
+{
+	struct gw_attr *a;
+	size_t i;
+
+	if ((a = gw_record_attr(r, "mail")) != NULL)
+		for (i = 0; i < a->n; i++)
+			mail_note(v, a->val[i].ptr, ndn, add);
+	if ((a = gw_record_attr(r, "galgateProxyAddress")) != NULL)
+		for (i = 0; i < a->n; i++)
+			if (gw_strncaseeq(a->val[i].ptr, "smtp:", 5))
+				mail_note(v, a->val[i].ptr + 5, ndn, add);
+}
+
+void
+io_x500_note(struct view *v, const struct ent *e, const char *ndn)
+{
+	const char *src = io_proxy_of(&e->rec, "X500");
+	char *k;
+
+	if (src == NULL || !e->ours)
+		return;
+	k = gw_fold(src);
+	free(strmap_put(&v->byx500, k, gw_strdup(ndn)));
+	free(k);
+}
+
+static int
+container_cb(void *arg, const struct gw_record *rec)
+{
+	struct view *v = arg;
+	struct ent *e = ent_from(v, rec);
+	char *k = gw_dn_key(rec->dn);
+
+	io_x500_note(v, e, k);
+	io_ent_free(strmap_put(&v->bydn, k, e));
+	free(k);
+	return 0;
+}
+
+static int
+address_cb(void *arg, const struct gw_record *rec)
+{
+	struct view *v = arg;
+	char *k = gw_dn_key(rec->dn);
+
+	io_mail_note_record(v, rec, k, 1);
+	free(k);
+	return 0;
+}
+
+/* The container's entries and every address of the GAL, read at once. */
+int
+io_preload(struct view *v)
+{
+	static const char *addr_attrs[] = { "mail", "galgateProxyAddress",
+	    NULL };
+	int missing;
+
+	if (gal_search(v->c->cy->gal, v->ct->ldap, GAL_SCOPE_ONE,
+	    "(objectClass=*)", NULL, container_cb, v, &missing, v->err) == -1)
+		return -1;
+	if (missing)
+		return gw_err_set(v->err, GW_EXIT_RUNTIME, "import container "
+		    "%s does not exist (run galgate init?)", v->ct->x500);
+	if (gal_search(v->c->cy->gal, v->c->io->suffix, GAL_SCOPE_SUB,
+	    "(|(mail=*)(galgateProxyAddress=smtp:*))", addr_attrs, address_cb,
+	    v, &missing, v->err) == -1)
+		return -1;
+	v->preloaded = 1;
+	return 0;
+}
+
+/* The entry at dn: 1 found, 0 not, -1 error. */
+int
+io_view_get(struct view *v, const char *dn, struct ent **out)
+{
+	struct gw_record rec;
+	char *k = gw_dn_key(dn);
+	int rc;
+
+	*out = NULL;
+	if (strmap_has(&v->bydn, k) || v->preloaded) {
+		*out = strmap_get(&v->bydn, k);
+		free(k);
+		return *out != NULL && !(*out)->gone;
+	}
+	if ((rc = gal_read(v->c->cy->gal, dn, NULL, &rec, v->err)) == -1) {
+		free(k);
+		return -1;
+	}
+	if (rc == 1) {
+		*out = ent_from(v, &rec);
+		io_x500_note(v, *out, k);
+	}
+	strmap_put(&v->bydn, k, *out);
+	gw_record_release(&rec);
+	free(k);
+	return rc;
+}
+
+struct first_ours {
+	struct view	*v;
+	char		*dn;
+};
+
+static int
+first_ours_cb(void *arg, const struct gw_record *rec)
+{
+	struct first_ours *f = arg;
+	const char *owner = gw_record_get(rec, "galgateConnector");
+
+	if (f->dn == NULL && owner != NULL && strcmp(owner, f->v->c->io->name)
+	    == 0)
+		f->dn = gw_strdup(rec->dn);
+	return 0;
+}
+
+/* Our entry made from the sender's entry src (X.500): 1, 0, -1. */
+int
+io_view_source(struct view *v, const char *src, struct ent **out)
+{
+	static const char *attrs[] = { "galgateConnector", NULL };
+	struct first_ours f = { v, NULL };
+	char *k, *p, *filter;
+	const char *ndn;
+	int missing, rc;
+
+	*out = NULL;
+	if (src == NULL)
+		return 0;
+	k = gw_fold(src);
+	ndn = strmap_get(&v->byx500, k);
+	free(k);
+	if (ndn != NULL) {
+		*out = strmap_get(&v->bydn, ndn);
+		if (*out != NULL && !(*out)->gone && (p = (char *)io_proxy_of(
+		    &(*out)->rec, "X500")) != NULL && gw_strcaseeq(p, src))
+			return 1;
+		*out = NULL;
+	}
+	if (v->preloaded)
+		return 0;
+	p = io_x500_proxy(src);
+	filter = gw_filter_eq("galgateProxyAddress", p);
+	free(p);
+	rc = gal_search(v->c->cy->gal, v->ct->ldap, GAL_SCOPE_ONE, filter,
+	    attrs, first_ours_cb, &f, &missing, v->err);
+	free(filter);
+	if (rc == -1)
+		return -1;
+	if (f.dn == NULL)
+		return 0;
+	rc = io_view_get(v, f.dn, out);
+	free(f.dn);
+	return rc;
+}
+
+struct holders {
+	struct gw_buf	 list;
+};
+
+/* 1 if the entry holds addr as mail or as an SMTP proxy address. */
+static int
+holds(const struct gw_record *r, const char *addr)
+{
+	struct gw_attr *a;
+	size_t i;
+
+	if ((a = gw_record_attr(r, "mail")) != NULL)
+		for (i = 0; i < a->n; i++)
+			if (gw_strcaseeq(a->val[i].ptr, addr))
+				return 1;
+	if ((a = gw_record_attr(r, "galgateProxyAddress")) != NULL)
+		for (i = 0; i < a->n; i++)
+			if (gw_strncaseeq(a->val[i].ptr, "smtp:", 5) &&
+			    gw_strcaseeq(a->val[i].ptr + 5, addr))
+				return 1;
+	return 0;
+}
+
+static size_t
+count_of_lines(const char *s)
+{
+	size_t n = 0;
+
+	for (; s != NULL && *s != '\0'; s++)
+		n += *s == '\n';
+	return n;
+}
+
+static int
+holder_cb(void *arg, const struct gw_record *rec)
+{
+	struct holders *h = arg;
+	char *k = gw_dn_key(rec->dn);
+
+	gw_buf_addstr(&h->list, k);
+	gw_buf_addch(&h->list, '\n');
+	free(k);
+	return 0;
+}
+
+/*
+ * Who holds addr besides the entries at skip1 and skip2 (norm DNs, may be
+ * NULL): 0 nobody, 1 another entry (its DN in *who), 2 only the sender's
+ * own entry (self, same GAL), -1 error.
+ */
+int
+io_view_holder(struct view *v, const char *addr, const char *skip1,
+    const char *skip2, const char *self, char **who)
+{
+	static const char *attrs[] = { "1.1", NULL };
+	struct holders h;
+	struct ent *e;
+	char *filter, *esc, *k, *p;
+	int missing, rc = 0;
+
+	*who = NULL;
+	gw_buf_init(&h.list, 0);
+	k = gw_fold(addr);
+	if ((p = strmap_get(&v->mail, k)) != NULL)
+		gw_buf_addstr(&h.list, p);
+	free(k);
+	if (!v->preloaded) {
+		struct gw_buf f;
+
+		gw_buf_init(&f, 0);
+		gw_buf_addstr(&f, "(|(mail=");
+		gw_filter_escape(&f, addr, strlen(addr));
+		gw_buf_addstr(&f, ")(galgateProxyAddress=smtp:");
+		gw_filter_escape(&f, addr, strlen(addr));
+		gw_buf_addstr(&f, "))");
+		filter = gw_buf_detach(&f);
+		rc = gal_search(v->c->cy->gal, v->c->io->suffix, GAL_SCOPE_SUB,
+		    filter, attrs, holder_cb, &h, &missing, v->err);
+		free(filter);
+		gw_buf_release(&f);
+		if (rc == -1) {
+			gw_buf_release(&h.list);
+			return -1;
+		}
+	}
+	for (p = h.list.buf; p != NULL && *p != '\0'; ) {
+		char *nl = strchr(p, '\n');
+
+		*nl = '\0';
+		esc = p;
+		p = nl + 1;
+		if ((skip1 != NULL && strcmp(esc, skip1) == 0) ||
+		    (skip2 != NULL && strcmp(esc, skip2) == 0))
+			continue;
+		/* gone in this batch, or no longer holding it */
+		if ((e = strmap_get(&v->bydn, esc)) != NULL && (e->gone ||
+		    !holds(&e->rec, addr)))
+			continue;
+		if (self != NULL && strcmp(esc, self) == 0) {
+			rc = 2;
+			continue;
+		}
+		free(*who);
+		*who = gw_strdup(esc);
+		rc = 1;
+		break;
+	}
+	gw_buf_release(&h.list);
+	return rc;
+}
+
+int
+io_count_ours(struct view *v, size_t *n)
+{
+	static const char *attrs[] = { "1.1", NULL };
+	struct holders h;
+	struct strmap_slot *s;
+	char *filter;
+	size_t i = 0;
+	int missing, rc;
+
+	*n = 0;
+	if (v->preloaded) {
+		while ((s = strmap_next(&v->bydn, &i)) != NULL)
+			if (s->val != NULL && ((struct ent *)s->val)->ours)
+				(*n)++;
+		return 0;
+	}
+	gw_buf_init(&h.list, 0);
+	filter = gw_filter_eq("galgateConnector", v->c->io->name);
+	rc = gal_search(v->c->cy->gal, v->ct->ldap, GAL_SCOPE_ONE, filter,
+	    attrs, holder_cb, &h, &missing, v->err);
+	free(filter);
+	if (rc == 0)
+		*n = count_of_lines(h.list.buf);
+	gw_buf_release(&h.list);
+	return rc;
+}
+
+void
+io_view_release(struct view *v)
+{
+	struct strmap_slot *s;
+	size_t i = 0;
+
+	while ((s = strmap_next(&v->bydn, &i)) != NULL)
+		io_ent_free(s->val);
+	strmap_release(&v->bydn);
+	i = 0;
+	while ((s = strmap_next(&v->byx500, &i)) != NULL)
+		free(s->val);
+	strmap_release(&v->byx500);
+	i = 0;
+	while ((s = strmap_next(&v->mail, &i)) != NULL)
+		free(s->val);
+	strmap_release(&v->mail);
+	for (i = 0; i < v->nch; i++)
+		gw_change_release(&v->ch[i]);
+	free(v->ch);
+}
+
