@@ -148,21 +148,30 @@ Test(daemon, runs_connectors_on_schedule_and_hands_over_execute_now,
 	struct stat st;
 	struct out o;
 	char path[256];
+	int i;
 
 	/* new input for cc1 is applied within two schedule periods */
 	write_export("e1", "\r\nName: Late, Arrival\r\nLocn: L\r\n");
 	cr_assert(wait_count(CC1, "(cn=Late, Arrival)", 1, 4.5),
 	    "not applied within two periods");
 	cr_assert_eq(ldap_count(CC2, "(objectClass=inetOrgPerson)"), 0);
-	/* Execute Now goes to the daemon and reports the cycle */
-	o = galgate(&env, "sync cc2");
-	cr_assert(o.status == 0 || o.status == 5, "%s", o.text);
-	if (o.status == 0)
-		cr_assert(strstr(o.text, "cc2: 0 added") != NULL, "%s", o.text);
+	/*
+	 * Execute Now goes to the daemon, which runs the cycle and reports
+	 * it; a try that meets the scheduled cycle running is refused (5).
+	 */
+	for (i = 0; i < 20; i++) {
+		o = galgate(&env, "sync cc2");
+		if (o.status != 5)
+			break;
+		out_free(&o);
+		usleep(200000);
+	}
+	cr_assert_eq(o.status, 0, "%s", o.text);
+	cr_assert(strstr(o.text, "cc2: 0 added") != NULL, "%s", o.text);
 	out_free(&o);
-	o = galgate(&env, "events --json");
-	cr_assert(strstr(o.text, "\"event_id\":1055") != NULL ||
-	    strstr(o.text, "another cycle") == NULL, "%s", o.text);
+	o = galgate(&env, "events --json --connector cc2");
+	cr_assert(strstr(o.text, "\"event_id\":1055") != NULL, "the cycle "
+	    "was not handed to the daemon: %s", o.text);
 	out_free(&o);
 	/* the control socket is the owner's only */
 	snprintf(path, sizeof(path), "%s/galgate.sock", env.dir);
