@@ -67,32 +67,6 @@ gal_default_uri(const char *state_dir)
 	return gw_buf_detach(&b);
 }
 
-static int
-read_password(const char *path, struct berval *bv, struct gw_err *err)
-{
-	char buf[1024];
-	struct stat st;
-	FILE *fp;
-	size_t n;
-
-	if ((fp = fopen(path, "r")) == NULL)
-		return gw_err_set(err, GW_EXIT_USAGE, "%s: %s", path,
-		    strerror(errno));
-	if (fstat(fileno(fp), &st) == -1 || (st.st_mode & 077) != 0) {
-		fclose(fp);
-		return gw_err_set(err, GW_EXIT_USAGE, "%s: readable by other "
-		    "users; refusing it (chmod 600)", path);
-	}
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	fclose(fp);
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		n--;
-	bv->bv_val = gw_strndup(buf, n);
-	bv->bv_len = n;
-	memset(buf, 0, sizeof(buf));
-	return 0;
-}
-
 /* 1 if the URI's host is this machine: StartTLS adds nothing there. */
 static int
 loopback_host(const char *uri)
@@ -144,8 +118,12 @@ try_uri(struct gal *g, const struct gw_conf *conf, const char *uri,
 	if (set_tls(g, conf, uri, err) == -1)
 		return -1;
 	if (conf->bind_dn != NULL) {
-		if (read_password(conf->bind_password_file, &pw, err) == -1)
+		size_t len;
+
+		if (gw_read_secret(conf->bind_password_file, 1024, &pw.bv_val,
+		    &len, err) == -1)
 			return -1;
+		pw.bv_len = len;
 		rc = ldap_sasl_bind_s(g->ld, conf->bind_dn, LDAP_SASL_SIMPLE,
 		    &pw, NULL, NULL, NULL);
 		memset(pw.bv_val, 0, pw.bv_len);

@@ -96,31 +96,6 @@ maildir_make(const char *dir, struct gw_err *err)
 	return 0;
 }
 
-static char *
-read_secret(const char *path, struct gw_err *err)
-{
-	char buf[1024];
-	struct stat st;
-	FILE *fp;
-	size_t n;
-
-	if ((fp = fopen(path, "r")) == NULL) {
-		gw_err_set(err, GW_EXIT_USAGE, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fileno(fp), &st) == -1 || (st.st_mode & 077) != 0) {
-		fclose(fp);
-		gw_err_set(err, GW_EXIT_USAGE, "%s: readable by other users; "
-		    "refusing it (chmod 600)", path);
-		return NULL;
-	}
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	fclose(fp);
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		n--;
-	return gw_strndup(buf, n);
-}
-
 int
 mailbox_open(const struct conf_section *sec, struct gw_mailbox **out,
     struct gw_err *err)
@@ -129,6 +104,7 @@ mailbox_open(const struct conf_section *sec, struct gw_mailbox **out,
 	const char *t = conf_get(sec, "transport", "maildir"), *errstr, *v;
 	char sub[PATH_MAX];
 	const char *slash;
+	size_t plen;
 
 	*out = NULL;
 	mb->keep = 30 * 86400;
@@ -181,7 +157,7 @@ mailbox_open(const struct conf_section *sec, struct gw_mailbox **out,
 			mb->username = gw_strdup(conf_get(sec, "username",
 			    NULL));
 		if ((v = conf_get(sec, "mail_password_file", NULL)) != NULL &&
-		    (mb->password = read_secret(v, err)) == NULL)
+		    gw_read_secret(v, 1024, &mb->password, &plen, err) == -1)
 			goto fail;
 		if (!curl_ready) {
 			if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {

@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "err.h"
 #include "util.h"
 
 #define GW_BUF_DEFAULT_MAX	((size_t)1 << 30)
@@ -449,6 +451,47 @@ gw_trim(char *s)
 	    e[-1] == '\n'))
 		*--e = '\0';
 	return s;
+}
+
+int
+gw_read_secret(const char *path, size_t max, char **out, size_t *len,
+    struct gw_err *err)
+{
+	struct stat st;
+	char *buf;
+	ssize_t n;
+	int fd;
+
+	*out = NULL;
+	*len = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return gw_err_set(err, GW_EXIT_USAGE, "%s: %s", path,
+		    strerror(errno));
+	/* a secret others can read is no secret: refuse it */
+	if (fstat(fd, &st) == -1 || (st.st_mode & 077) != 0) {
+		close(fd);
+		return gw_err_set(err, GW_EXIT_USAGE, "%s: readable by other "
+		    "users; refusing it (chmod 600)", path);
+	}
+	buf = gw_malloc(max + 2);
+	n = read(fd, buf, max + 1);
+	close(fd);
+	if (n < 0 || (size_t)n > max) {
+		free(buf);
+		return gw_err_set(err, GW_EXIT_USAGE, n < 0 ? "%s: read error" :
+		    "%s: longer than the %zu bytes a secret may have", path,
+		    max);
+	}
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	if (n == 0) {
+		free(buf);
+		return gw_err_set(err, GW_EXIT_USAGE, "%s: empty", path);
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = (size_t)n;
+	return 0;
 }
 
 int

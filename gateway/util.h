@@ -77,6 +77,16 @@ int	 gw_strcaseeq(const char *, const char *);
 int	 gw_strncaseeq(const char *, const char *, size_t);
 char	*gw_trim(char *);
 
+/*
+ * Reads a secret (password, MAC key) from a file only its owner may read:
+ * the file without its trailing line end, NUL-terminated, in *out (caller
+ * wipes and frees).  Errors (exit 2): unreadable, readable by others,
+ * empty, longer than max bytes.
+ */
+struct gw_err;
+int	 gw_read_secret(const char *path, size_t max, char **out, size_t *len,
+	    struct gw_err *);
+
 /* Write a whole file atomically: temp file, fsync, rename, fsync dir. */
 int	 gw_write_file_atomic(const char *path, const void *, size_t,
 	    int mode, char *errbuf, size_t errlen);

@@ -120,37 +120,12 @@ container_init(struct io_container *c, const char *value, const char *suffix,
 	return 0;
 }
 
+/* The MAC key shared with a peer, from an owner-only file. */
 static int
 read_secret(const char *path, unsigned char **out, size_t *len,
     struct gw_err *err)
 {
-	unsigned char buf[IO_SECRET_MAX + 1];
-	struct stat st;
-	size_t n;
-	FILE *fp;
-
-	if ((fp = fopen(path, "r")) == NULL)
-		return gw_err_set(err, GW_EXIT_USAGE, "%s: %s", path,
-		    strerror(errno));
-	if (fstat(fileno(fp), &st) == -1 || (st.st_mode & 077) != 0) {
-		fclose(fp);
-		return gw_err_set(err, GW_EXIT_USAGE, "%s: readable by other "
-		    "users; refusing it (chmod 600)", path);
-	}
-	n = fread(buf, 1, sizeof(buf), fp);
-	fclose(fp);
-	if (n > IO_SECRET_MAX)
-		return gw_err_set(err, GW_EXIT_USAGE, "%s: a secret longer "
-		    "than %d bytes", path, IO_SECRET_MAX);
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		n--;
-	if (n == 0)
-		return gw_err_set(err, GW_EXIT_USAGE, "%s: empty secret", path);
-	*out = gw_malloc(n);
-	memcpy(*out, buf, n);
-	*len = n;
-	memset(buf, 0, sizeof(buf));
-	return 0;
+	return gw_read_secret(path, IO_SECRET_MAX, (char **)out, len, err);
 }
 
 static void

@@ -111,35 +111,6 @@ event(struct server *sv, int id, enum gw_sev sev, const char *fmt, ...)
 		    msg);
 }
 
-static char *
-read_secret(const char *path, struct gw_err *err)
-{
-	char buf[1024];
-	struct stat st;
-	ssize_t n;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		gw_err_set(err, GW_EXIT_USAGE, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) == -1 || (st.st_mode & 077) != 0) {
-		close(fd);
-		gw_err_set(err, GW_EXIT_USAGE, "%s: readable by other users; "
-		    "refusing it (chmod 600)", path);
-		return NULL;
-	}
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0) {
-		gw_err_set(err, GW_EXIT_USAGE, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		n--;
-	return gw_strndup(buf, (size_t)n);
-}
-
 static int
 password_ok(const char *want, const char *got)
 {
@@ -248,6 +219,7 @@ read_update(struct server *sv, struct msgw *w, struct pcm_parts *ps,
 static void
 classify(struct server *sv, struct msgw *w, struct gw_err *err)
 {
+	size_t seclen;
 	struct gw_mail *m = w->m;
 	struct pcm_parts ps;
 	char why[600], net[16], po[16];
@@ -327,9 +299,8 @@ classify(struct server *sv, struct msgw *w, struct gw_err *err)
 		    w->h.reqname != NULL ? w->h.reqname : "(none)");
 		goto done;
 	}
-	if (sv->secret[w->pi] == NULL &&
-	    (sv->secret[w->pi] = read_secret(w->peer->password_file,
-	    err)) == NULL) {
+	if (sv->secret[w->pi] == NULL && gw_read_secret(w->peer->password_file,
+	    1024, &sv->secret[w->pi], &seclen, err) == -1) {
 		w->kind = MK_OTHER;
 		goto done;
 	}
