@@ -435,13 +435,3 @@ shadow_iter_from(struct gw_txn *txn, const char *connector, const void *prefix,
 	gw_buf_release(&k);
 	return rc;
 }
-
-int
-shadow_clear(struct gw_txn *txn, const char *connector, struct gw_err *err)
-{
-	if (state_del_prefix(txn, GW_DB_SHADOW, connector,
-	    strlen(connector) + 1, err) == -1)
-		return -1;
-	return state_del_prefix(txn, GW_DB_WMARK, connector,
-	    strlen(connector) + 1, err);
-}

@@ -158,7 +158,5 @@ int	shadow_iter(struct gw_txn *, const char *connector, shadow_cb,
 int	shadow_iter_from(struct gw_txn *, const char *connector,
 	    const void *prefix, size_t plen, shadow_cb, void *arg,
 	    struct gw_err *);
-/* Drops every shadow record and watermark of the connector. */
-int	shadow_clear(struct gw_txn *, const char *connector, struct gw_err *);
 
 #endif

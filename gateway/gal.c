@@ -189,12 +189,6 @@ fail:
 	return -1;
 }
 
-void
-gal_audit_keep(struct gal *g, long long seconds)
-{
-	g->audit_keep = seconds;
-}
-
 int
 gal_audit_open(struct gal *g, const char *state_dir, const char *name,
     struct gw_err *err)

@@ -43,7 +43,6 @@ char	*gal_default_uri(const char *state_dir);
 int	gal_audit_open(struct gal *, const char *state_dir, const char *name,
 	    struct gw_err *);
 void	gal_audit_close(struct gal *);
-void	gal_audit_keep(struct gal *, long long seconds);
 
 /* Called per entry; rec is borrowed.  Return 0 to go on, -1 to abort. */
 typedef int (*gal_entry_cb)(void *arg, const struct gw_record *rec);

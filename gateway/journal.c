@@ -398,7 +398,8 @@ csn_regressed(const struct gw_value *stored, const struct gw_attr *now)
 
 struct purge {
 	time_t		 cutoff;
-	unsigned char	(*keys)[8];
+	unsigned char	(*usns)[8];	/* journal keys to drop */
+	unsigned char	(*uuids)[16];	/* tombstones to drop */
 	size_t		 n;
 	uint64_t	 floor;
 };
@@ -413,8 +414,8 @@ purge_journal_cb(void *arg, const struct gw_value *k, const struct gw_value *v)
 	if ((time_t)gw_be64_get((const unsigned char *)v->ptr + 1) >=
 	    pu->cutoff)
 		return 1;	/* USN order is time order: done */
-	pu->keys = gw_realloc(pu->keys, (pu->n + 1) * sizeof(*pu->keys));
-	memcpy(pu->keys[pu->n++], k->ptr, 8);
+	pu->usns = gw_realloc(pu->usns, (pu->n + 1) * sizeof(*pu->usns));
+	memcpy(pu->usns[pu->n++], k->ptr, 8);
 	pu->floor = gw_be64_get((const unsigned char *)k->ptr);
 	return 0;
 }
@@ -429,9 +430,8 @@ purge_entries_cb(void *arg, const struct gw_value *k, const struct gw_value *v)
 	if ((time_t)gw_be64_get((const unsigned char *)v->ptr + 9) >=
 	    pu->cutoff)
 		return 0;
-	pu->keys = gw_realloc(pu->keys, (pu->n + 1) * 16);
-	memcpy((unsigned char *)pu->keys + pu->n * 16, k->ptr, 16);
-	pu->n++;
+	pu->uuids = gw_realloc(pu->uuids, (pu->n + 1) * sizeof(*pu->uuids));
+	memcpy(pu->uuids[pu->n++], k->ptr, 16);
 	return 0;
 }
 
@@ -453,22 +453,21 @@ purge_old(struct poll *pl, const struct gw_conf *conf, struct gw_evlog *ev)
 	    pl->err) == -1)
 		goto fail;
 	for (i = 0; i < pu.n; i++)
-		if (state_del(pl->txn, GW_DB_JOURNAL, pu.keys[i], 8,
+		if (state_del(pl->txn, GW_DB_JOURNAL, pu.usns[i], 8,
 		    pl->err) == -1)
 			goto fail;
 	nrec = pu.n;
 	floor = pu.floor;
-	free(pu.keys);
-	pu.keys = NULL;
 	pu.n = 0;
 	if (state_iter(pl->txn, GW_DB_ENTRIES, NULL, 0, purge_entries_cb, &pu,
 	    pl->err) == -1)
 		goto fail;
 	for (i = 0; i < pu.n; i++)
-		if (state_del(pl->txn, GW_DB_ENTRIES,
-		    (unsigned char *)pu.keys + i * 16, 16, pl->err) == -1)
+		if (state_del(pl->txn, GW_DB_ENTRIES, pu.uuids[i], 16,
+		    pl->err) == -1)
 			goto fail;
-	free(pu.keys);
+	free(pu.usns);
+	free(pu.uuids);
 	if (floor > 0 && state_put_u64(pl->txn, GW_DB_META, M_FLOOR, floor,
 	    pl->err) == -1)
 		return -1;
@@ -480,7 +479,8 @@ purge_old(struct poll *pl, const struct gw_conf *conf, struct gw_evlog *ev)
 	return state_put_u64(pl->txn, GW_DB_META, M_PURGED, (uint64_t)pl->now,
 	    pl->err);
 fail:
-	free(pu.keys);
+	free(pu.usns);
+	free(pu.uuids);
 	return -1;
 }
 

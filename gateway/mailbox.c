@@ -413,7 +413,11 @@ curl_new(struct gw_mailbox *mb, const char *url, char *errbuf)
 	return c;
 }
 
-/* One IMAP command (custom request) on url; the untagged reply in out. */
+/*
+ * One IMAP request on url: the command cmd (a custom request), or with
+ * cmd NULL a fetch of what url names (";UID=n").  The reply goes to out
+ * when not NULL.
+ */
 static int
 imap_command(struct gw_mailbox *mb, const char *url, const char *cmd,
     struct gw_buf *out, struct gw_err *err)
@@ -426,7 +430,8 @@ imap_command(struct gw_mailbox *mb, const char *url, const char *cmd,
 	gw_buf_init(&s.buf, GW_MAIL_MAX);
 	if ((c = curl_new(mb, url, errbuf)) == NULL)
 		return gw_err_set(err, GW_EXIT_RUNTIME, "curl: out of memory");
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, cmd);
+	if (cmd != NULL)
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, cmd);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
 	rc = curl_easy_perform(c);
@@ -434,39 +439,13 @@ imap_command(struct gw_mailbox *mb, const char *url, const char *cmd,
 	if (rc != CURLE_OK) {
 		gw_buf_release(&s.buf);
 		return gw_err_set(err, GW_EXIT_RUNTIME, "IMAP %s on %s: %s",
-		    cmd, url, errbuf[0] != '\0' ? errbuf :
-		    curl_easy_strerror(rc));
+		    cmd != NULL ? cmd : "fetch", url, errbuf[0] != '\0' ?
+		    errbuf : curl_easy_strerror(rc));
 	}
 	if (out != NULL)
 		*out = s.buf;
 	else
 		gw_buf_release(&s.buf);
-	return 0;
-}
-
-static int
-imap_get(struct gw_mailbox *mb, const char *url, struct gw_buf *out,
-    struct gw_err *err)
-{
-	char errbuf[CURL_ERROR_SIZE] = "";
-	struct sink s;
-	CURL *c;
-	CURLcode rc;
-
-	gw_buf_init(out, GW_MAIL_MAX);
-	gw_buf_init(&s.buf, GW_MAIL_MAX);
-	if ((c = curl_new(mb, url, errbuf)) == NULL)
-		return gw_err_set(err, GW_EXIT_RUNTIME, "curl: out of memory");
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink_write);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
-	rc = curl_easy_perform(c);
-	curl_easy_cleanup(c);
-	if (rc != CURLE_OK) {
-		gw_buf_release(&s.buf);
-		return gw_err_set(err, GW_EXIT_RUNTIME, "IMAP fetch %s: %s", url,
-		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
-	}
-	*out = s.buf;
 	return 0;
 }
 
@@ -508,7 +487,7 @@ imap_fetch(struct gw_mailbox *mb, struct gw_mail **msgs, size_t *n,
 		if (uid == 0)
 			continue;
 		snprintf(url, sizeof(url), "%s;UID=%lu", mb->imap_url, uid);
-		if (imap_get(mb, url, &body, err) == -1) {
+		if (imap_command(mb, url, NULL, &body, err) == -1) {
 			gw_buf_release(&reply);
 			return -1;
 		}
