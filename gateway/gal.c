@@ -11,6 +11,7 @@
 #include <lber.h>
 #include <ldap.h>
 
+#include "failpoint.h"
 #include "gal.h"
 #include "strmap.h"
 
@@ -590,6 +591,7 @@ gal_apply(struct gal *g, const struct gw_change *ch, size_t n, size_t window,
 					goto fail;
 			}
 		} while (busy || nfl == window);
+		GW_FAILPOINT("ldap-write");
 		rc = submit(g, &ch[i], NULL, &msgid);
 		if (rc != LDAP_SUCCESS) {
 			ld_fail(g, err, rc, "sending change for", ch[i].dn);

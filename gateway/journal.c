@@ -2,6 +2,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "failpoint.h"
 #include "gal.h"
 #include "journal.h"
 #include "state.h"
@@ -171,6 +172,7 @@ chunk_commit(struct poll *pl)
 
 	if (state_put_u64(pl->txn, GW_DB_META, M_HEAD, pl->head, pl->err) == -1)
 		return -1;
+	GW_FAILPOINT("journal-chunk");
 	rc = state_commit(pl->txn, pl->err);
 	pl->txn = NULL;
 	pl->pending = 0;

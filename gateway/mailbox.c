@@ -12,6 +12,7 @@
 
 #include <curl/curl.h>
 
+#include "failpoint.h"
 #include "mailbox.h"
 #include "util.h"
 
@@ -630,6 +631,7 @@ int
 mailbox_done(struct gw_mailbox *mb, const struct gw_mail *m,
     struct gw_err *err)
 {
+	GW_FAILPOINT("mail-before-done");
 	return mb->kind == T_MAILDIR ? maildir_done(mb, m, err) :
 	    imap_done(mb, m, err);
 }
@@ -641,9 +643,11 @@ mailbox_send(struct gw_mailbox *mb, const char *from, const char *const *to,
 	char sent[PATH_MAX];
 	struct gw_err copy;
 
+	GW_FAILPOINT("mail-before-send");
 	if (mb->kind == T_MAILDIR) {
 		if (maildir_deliver(mb, mb->outbox, "new", raw, len, err) == -1)
 			return -1;
+		GW_FAILPOINT("mail-sent");
 		snprintf(sent, sizeof(sent), "%s/.sent", mb->inbox);
 		gw_err_init(&copy);
 		/* the copy is for troubleshooting: its loss is not fatal */
@@ -654,6 +658,7 @@ mailbox_send(struct gw_mailbox *mb, const char *from, const char *const *to,
 	}
 	if (smtp_send(mb, from, to, nto, raw, len, err) == -1)
 		return -1;
+	GW_FAILPOINT("mail-sent");
 	gw_err_init(&copy);
 	if (imap_append(mb, "sent", raw, len, &copy) == -1)
 		fprintf(stderr, "galgate: keeping a sent copy: %s\n", copy.msg);

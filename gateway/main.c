@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "failpoint.h"
 #include "err.h"
 
 #ifndef GALGATE_VERSION
@@ -83,6 +84,8 @@ main(int argc, char **argv)
 		usage(stderr);
 		return GW_EXIT_USAGE;
 	}
+	if (gw_failpoint_init() == -1)
+		return GW_EXIT_USAGE;
 	if (cli.conf_path == NULL) {
 		extern const char *conf_default_path(void);
 

@@ -7,6 +7,7 @@
 
 #include <lmdb.h>
 
+#include "failpoint.h"
 #include "state.h"
 
 static const char *db_names[GW_DB_COUNT] = {
@@ -154,9 +155,13 @@ state_begin(struct gw_state *st, int write, struct gw_txn **out,
 int
 state_commit(struct gw_txn *t, struct gw_err *err)
 {
-	int rc = mdb_txn_commit(t->txn);
+	int rc;
 
+	GW_FAILPOINT("state-before-commit");
+	rc = mdb_txn_commit(t->txn);
 	free(t);
+	if (rc == 0)
+		GW_FAILPOINT("state-committed");
 	return rc == 0 ? 0 : mdb_fail(err, rc, "commit");
 }
 

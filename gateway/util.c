@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "failpoint.h"
 #include "util.h"
 
 #define GW_BUF_DEFAULT_MAX	((size_t)1 << 30)
@@ -514,6 +515,8 @@ gw_write_file_atomic(const char *path, const void *data, size_t len,
 	    mode)) == -1)
 		goto fail;
 	while (off < len) {
+		if (GW_FAILPOINT_ERRNO("file-write") != 0)
+			goto fail;
 		n = write(fd, p + off, len - off);
 		if (n == -1) {
 			if (errno == EINTR)
@@ -522,13 +525,16 @@ gw_write_file_atomic(const char *path, const void *data, size_t len,
 		}
 		off += (size_t)n;
 	}
+	GW_FAILPOINT("file-written");
 	if (fsync(fd) == -1 || close(fd) == -1) {
 		fd = -1;
 		goto fail;
 	}
 	fd = -1;
+	GW_FAILPOINT("file-before-rename");
 	if (rename(tmp, path) == -1)
 		goto fail;
+	GW_FAILPOINT("file-renamed");
 	slash = strrchr(path, '/');
 	if (slash == NULL)
 		snprintf(dir, sizeof(dir), ".");

@@ -1,32 +1,54 @@
 #!/bin/sh
-# The whole test suite: installs what is missing, builds with
-# AddressSanitizer and UndefinedBehaviorSanitizer, runs the unit tests and
-# the integration tests (each starts and stops its own private slapd, and
-# mail servers where it needs them, on loopback).
+# The whole test suite: installs what is missing, then runs every test
+# twice: first on an optimized build (some warnings only show with -O2 and
+# -O3), then on a build with AddressSanitizer, UndefinedBehaviorSanitizer
+# and leak detection, where any report fails the run.  Each integration
+# test starts and stops its own private slapd, and mail servers where it
+# needs them, on loopback.
+#
+#   GALGATE_TEST_STAGES="release sanitize"   the stages to run (default both)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 ./deploy/install-deps.sh --test
 
-# an optimized build first: some warnings only show with -O2 and -O3
-cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build-release -j "$(nproc)" >/dev/null
-
-build=${GALGATE_TEST_BUILD:-build-test}
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DGALGATE_SANITIZE=ON >/dev/null
-cmake --build "$build" -j "$(nproc)"
-
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
-export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$top/tests/lsan.supp:print_suppressions=0}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export PATH="$PATH:/usr/sbin"
-
 status=0
-echo "== unit tests"
-"$build/unit_tests" --jobs 2 || status=1
-echo "== integration tests"
-"$build/integration_tests" --jobs 2 || status=1
+
+run_suite() {	# build-dir label
+	echo "== $2: unit tests"
+	"$1/unit_tests" --jobs 2 || status=1
+	echo "== $2: integration tests"
+	"$1/integration_tests" --jobs 2 || status=1
+}
+
+for stage in ${GALGATE_TEST_STAGES:-release sanitize}; do
+	case $stage in
+	release)
+		cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release >/dev/null
+		cmake --build build-release -j "$(nproc)" >/dev/null
+		run_suite build-release release
+		;;
+	sanitize)
+		build=${GALGATE_TEST_BUILD:-build-test}
+		cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug \
+		    -DGALGATE_SANITIZE=ON >/dev/null
+		cmake --build "$build" -j "$(nproc)" >/dev/null
+		(
+			export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+			export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$top/tests/lsan.supp:print_suppressions=0}
+			export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+			run_suite "$build" "sanitize (ASan+UBSan+LSan)"
+			exit $status
+		) || status=1
+		;;
+	*)
+		echo "tests/run.sh: unknown stage '$stage'" >&2
+		exit 2
+		;;
+	esac
+done
 if [ $status -ne 0 ]; then
 	echo "tests FAILED"
 	exit 1

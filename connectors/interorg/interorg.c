@@ -5,7 +5,6 @@
  * the resets (the cycles are in io_cycle.c).
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,21 +61,6 @@ static const struct conf_key interorg_peer_keys[] = {
 	    NULL, "Exchange-form DN where this requestor's entries are made" },
 	{ NULL, 0, 0, 0, 0, NULL, NULL }
 };
-
-/*
- * Fault injection for the tests: GALGATE_FAULT=<point> kills the process
- * at that point, the way a crash or kill -9 would.
- */
-void
-io_fault(const char *point)
-{
-	const char *f = getenv("GALGATE_FAULT");
-
-	if (f != NULL && strcmp(f, point) == 0) {
-		fflush(NULL);
-		kill(getpid(), SIGKILL);
-	}
-}
 
 /* ---- configuration ---- */
 

@@ -156,8 +156,6 @@ struct io_cycle {
 };
 
 /* interorg.c */
-/* Tests: GALGATE_FAULT=point kills the process there (as kill -9 would). */
-void	io_fault(const char *point);
 
 /* io_cycle.c: one cycle of each role (the connector's import) */
 int	io_requestor_cycle(struct gw_connector *, struct gw_cycle *,

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "failpoint.h"
 #include "interorg.h"
 #include "journal.h"
 #include "state.h"
@@ -259,7 +260,7 @@ requestor_apply(struct io_cycle *c, struct gw_err *err)
 			if (m->hdr.full)
 				wm[R_IMPORT_ALL] = 0;
 			if (res.applied > 0)
-				io_fault("interorg-after-apply");
+				GW_FAILPOINT("interorg-after-apply");
 		}
 		if (m->has_ack && m->ack > wm[R_ACKED])
 			wm[R_ACKED] = m->ack;
@@ -308,7 +309,7 @@ requestor_send(struct io_cycle *c, struct gw_err *err)
 	hdr.reload = wm[R_IMPORT_ALL] != 0;
 	if (io_send(c, &io->peer[0], &hdr, ent, n, 0, 0, err) == -1)
 		goto done;
-	io_fault("interorg-after-send");
+	GW_FAILPOINT("interorg-after-send");
 	/* nothing else moves: only the master's acknowledgement does */
 	vals[0] = c->head;
 	vals[1] = 1;
@@ -401,7 +402,7 @@ master_apply(struct io_cycle *c, int *applied_any, struct gw_err *err)
 			if (m->hdr.rusn > applied)
 				applied = m->hdr.rusn;
 			if (res.applied > 0)
-				io_fault("interorg-master-after-apply");
+				GW_FAILPOINT("interorg-master-after-apply");
 		}
 		if (c->cy->dry_run)
 			continue;
@@ -448,7 +449,7 @@ master_reply(struct io_cycle *c, size_t pi, struct gw_err *err)
 	hdr.reload = want_reload != 0;
 	if (io_send(c, p, &hdr, ent, n, 1, applied, err) == -1)
 		goto done;
-	io_fault("interorg-master-after-send");
+	GW_FAILPOINT("interorg-master-after-send");
 	names[0] = p->wm[WM_FULL_NEXT];
 	vals[0] = 0;
 	names[1] = p->wm[WM_LAST_MUSN];

@@ -900,7 +900,7 @@ Test(interorg, replays_and_killed_cycles_apply_nothing_twice,
 	/* the requestor killed after sending: the next cycle resends */
 	add_user(&b1, B1_RCPT, "u2", "u2@branch.example.com", "Two, U", NULL);
 	/* (the braces keep the shell's "Killed" out of the test output) */
-	r = run("{ GALGATE_FAULT=interorg-after-send %s -c %s sync io-branch; } "
+	r = run("{ GALGATE_FAILPOINT=interorg-after-send:1 %s -c %s sync io-branch; } "
 	    "2>/dev/null", GALGATE_BINARY, b1.env.conf);
 	cr_assert_neq(r.status, 0, "the fault did not fire: %s", r.text);
 	out_free(&r);
@@ -926,7 +926,7 @@ Test(interorg, replays_and_killed_cycles_apply_nothing_twice,
 	    "replace: title\ntitle: Changed Once\n");
 	sync_ok(&b1);
 	settle();
-	r = run("{ GALGATE_FAULT=interorg-master-after-apply %s -c %s sync "
+	r = run("{ GALGATE_FAILPOINT=interorg-master-after-apply:1 %s -c %s sync "
 	    "io-master; } 2>/dev/null", GALGATE_BINARY, hq.env.conf);
 	cr_assert_neq(r.status, 0, "the fault did not fire: %s", r.text);
 	out_free(&r);

@@ -1,0 +1,54 @@
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+
+#include <criterion/criterion.h>
+
+#include "failpoint.h"
+
+Test(failpoint, unset_costs_nothing)
+{
+	unsetenv("GALGATE_FAILPOINT");
+	cr_assert_eq(gw_failpoint_init(), 0);
+	cr_assert_eq(gw_failpoints_armed, 0);
+	cr_assert_eq(GW_FAILPOINT_ERRNO("file-write"), 0);
+}
+
+Test(failpoint, error_from_the_count_th_pass_on)
+{
+	setenv("GALGATE_FAILPOINT", "other:1,file-write:3:ENOSPC", 1);
+	cr_assert_eq(gw_failpoint_init(), 0);
+	cr_assert_eq(gw_failpoints_armed, 1);
+	cr_assert_eq(GW_FAILPOINT_ERRNO("file-write"), 0);
+	cr_assert_eq(GW_FAILPOINT_ERRNO("file-writes"), 0);
+	cr_assert_eq(GW_FAILPOINT_ERRNO("file-write"), 0);
+	cr_assert_eq(GW_FAILPOINT_ERRNO("file-write"), ENOSPC);
+	cr_assert_eq(errno, ENOSPC);
+	/* a full disk stays full */
+	cr_assert_eq(GW_FAILPOINT_ERRNO("file-write"), ENOSPC);
+	unsetenv("GALGATE_FAILPOINT");
+	gw_failpoint_init();
+}
+
+Test(failpoint, kill_on_the_count_th_pass, .signal = SIGKILL)
+{
+	setenv("GALGATE_FAILPOINT", "ldap-write:2", 1);
+	cr_assert_eq(gw_failpoint_init(), 0);
+	GW_FAILPOINT("ldap-write");
+	GW_FAILPOINT("ldap-write");
+	cr_assert_fail("the second pass did not kill");
+}
+
+Test(failpoint, malformed_spec_refused)
+{
+	static const char *bad[] = { "name", "name:", "name:0", "name:x",
+	    ":3", "name:1:EWHAT", NULL };
+	size_t i;
+
+	for (i = 0; bad[i] != NULL; i++) {
+		setenv("GALGATE_FAILPOINT", bad[i], 1);
+		cr_assert_eq(gw_failpoint_init(), -1, "accepted \"%s\"", bad[i]);
+		cr_assert_eq(gw_failpoints_armed, 0);
+	}
+	unsetenv("GALGATE_FAILPOINT");
+}
