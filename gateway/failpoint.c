@@ -12,12 +12,13 @@
 
 #define FP_MAX		8
 #define FP_NAMELEN	64
+#define FP_STOP		(-1)
 
 struct failpoint {
 	char		 name[FP_NAMELEN];
 	unsigned long	 count;		/* fires on this pass (1 = first) */
 	unsigned long	 passes;
-	int		 error;		/* 0: kill; else the errno to inject */
+	int		 error;		/* 0: kill, FP_STOP, or an errno */
 };
 
 int gw_failpoints_armed;
@@ -56,7 +57,9 @@ parse_one(const char *spec, size_t len, struct failpoint *fp)
 	strcpy(fp->name, buf);
 	fp->passes = 0;
 	fp->error = 0;
-	if (errname != NULL) {
+	if (errname != NULL && strcmp(errname, "STOP") == 0)
+		fp->error = FP_STOP;
+	else if (errname != NULL) {
 		for (i = 0; errnames[i].name != NULL; i++)
 			if (strcmp(errnames[i].name, errname) == 0)
 				fp->error = errnames[i].value;
@@ -84,8 +87,8 @@ gw_failpoint_init(void)
 		if (npoints == FP_MAX ||
 		    parse_one(p, len, &points[npoints]) == -1) {
 			fprintf(stderr, "galgate: GALGATE_FAILPOINT: bad entry "
-			    "\"%.*s\" (want name:count[:ENOSPC|EIO|EDQUOT|"
-			    "EROFS], at most %d)\n", (int)len, p, FP_MAX);
+			    "\"%.*s\" (want name:count[:STOP|ENOSPC|EIO|"
+			    "EDQUOT|EROFS], at most %d)\n", (int)len, p, FP_MAX);
 			return -1;
 		}
 		npoints++;
@@ -107,6 +110,18 @@ gw_failpoint_pass(const char *name)
 		if (strcmp(fp->name, name) != 0)
 			continue;
 		fp->passes++;
+		if (fp->error == FP_STOP) {
+			if (fp->passes == fp->count) {
+				n = snprintf(msg, sizeof(msg), "galgate: "
+				    "failpoint %s stopped pid %ld\n", name,
+				    (long)getpid());
+				if (n > 0)
+					(void)!write(STDERR_FILENO, msg,
+					    (size_t)n);
+				raise(SIGSTOP);
+			}
+			continue;
+		}
 		if (fp->error != 0) {
 			if (fp->passes < fp->count)
 				continue;

@@ -8,7 +8,9 @@
  * name:count kills the process with SIGKILL the count-th time it passes
  * the point `name`; name:count:ENOSPC (or EIO, EDQUOT) instead makes that
  * pass and every later one fail with that error, where the point can fail
- * (a disk that stays full).  Before dying galgate writes
+ * (a disk that stays full); name:count:STOP stops the process with
+ * SIGSTOP on that pass, so a test can act (stop a server) and then
+ * continue it with SIGCONT.  Before dying galgate writes
  * "galgate: failpoint NAME fired" to standard error, so a test can tell
  * the failpoint from any other death.  Always compiled in: when the
  * variable is unset a point costs one predictable branch.
