@@ -128,11 +128,14 @@ cmd_sync(struct cli *cli, int argc, char **argv)
 			    cy.counts.skipped, cy.counts.errors);
 		connector_release(&con);
 		/* what this cycle wrote is journaled before anything else */
+		gw_err_init(&one);
 		if (!dry &&
 		    journal_poll(r.conf, r.gal, r.state, &r.ev, &js,
 		    &one) == -1) {
-			fprintf(stderr, "galgate: %s\n", one.msg);
-			rc = GW_EXIT_RUNTIME;
+			fprintf(stderr, "galgate: journal poll after %s: %s\n",
+			    argv[i], one.msg);
+			if (rc == GW_EXIT_OK)
+				rc = GW_EXIT_RUNTIME;
 			break;
 		}
 	}

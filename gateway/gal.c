@@ -37,14 +37,21 @@ ld_fail(struct gal *g, struct gw_err *err, int rc, const char *what,
     const char *dn)
 {
 	char *diag = NULL;
-	int exit = GW_EXIT_RUNTIME;
+	int exit = GW_EXIT_RUNTIME, server;
 
 	if (g != NULL && g->ld != NULL)
 		ldap_get_option(g->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
-	gw_err_set(err, exit, "%s%s%s: %s (%d)%s%s", what,
+	/*
+	 * A client-side failure (the server went away, a timeout) says which
+	 * server: the DN alone does not tell the administrator where to look.
+	 */
+	server = rc < 0 && g != NULL && g->uri != NULL &&
+	    (dn == NULL || strcmp(dn, g->uri) != 0);
+	gw_err_set(err, exit, "%s%s%s: %s (%d)%s%s%s%s", what,
 	    dn != NULL ? " " : "", dn != NULL ? dn : "", ldap_err2string(rc),
 	    rc, diag != NULL && *diag != '\0' ? ": " : "",
-	    diag != NULL ? diag : "");
+	    diag != NULL ? diag : "", server ? "; LDAP server " : "",
+	    server ? g->uri : "");
 	ldap_memfree(diag);
 	return -1;
 }

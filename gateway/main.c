@@ -1,4 +1,5 @@
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,12 @@ main(int argc, char **argv)
 	}
 	if (gw_failpoint_init() == -1)
 		return GW_EXIT_USAGE;
+	/*
+	 * A server that goes away while a request is written to it must be
+	 * an error the cycle reports (event, exit 1, watermarks unmoved),
+	 * not a silent death by SIGPIPE.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	if (cli.conf_path == NULL) {
 		extern const char *conf_default_path(void);
 
