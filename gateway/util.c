@@ -495,25 +495,26 @@ gw_read_secret(const char *path, size_t max, char **out, size_t *len,
 	return 0;
 }
 
-int
-gw_write_file_atomic(const char *path, const void *data, size_t len,
-    int mode, char *errbuf, size_t errlen)
+/* The temp file path beside path; -1 if it does not fit. */
+static int
+temp_path(char *tmp, size_t len, const char *path)
 {
-	char tmp[PATH_MAX], dir[PATH_MAX];
-	const char *slash;
+	return snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid()) >=
+	    (int)len ? -1 : 0;
+}
+
+/* Writes and syncs one temp file; -1 with errno set. */
+static int
+write_temp(const char *tmp, const void *data, size_t len, int mode)
+{
 	const char *p = data;
 	size_t off = 0;
 	ssize_t n;
-	int fd = -1, dfd;
+	int fd, saved;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >=
-	    (int)sizeof(tmp)) {
-		snprintf(errbuf, errlen, "%s: path too long", path);
-		return -1;
-	}
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    mode)) == -1)
-		goto fail;
+		return -1;
 	while (off < len) {
 		if (GW_FAILPOINT_ERRNO("file-write") != 0)
 			goto fail;
@@ -526,29 +527,88 @@ gw_write_file_atomic(const char *path, const void *data, size_t len,
 		off += (size_t)n;
 	}
 	GW_FAILPOINT("file-written");
-	if (fsync(fd) == -1 || close(fd) == -1) {
-		fd = -1;
-		goto fail;
+	if (fsync(fd) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
 	}
-	fd = -1;
-	GW_FAILPOINT("file-before-rename");
-	if (rename(tmp, path) == -1)
-		goto fail;
-	GW_FAILPOINT("file-renamed");
-	slash = strrchr(path, '/');
+	return close(fd);
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+static void
+sync_dir_of(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int dfd;
+
 	if (slash == NULL)
 		snprintf(dir, sizeof(dir), ".");
 	else
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path + (slash == path)), path);
+		snprintf(dir, sizeof(dir), "%.*s",
+		    (int)(slash - path + (slash == path)), path);
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
 		(void)fsync(dfd);
 		close(dfd);
 	}
+}
+
+int
+gw_write_files_atomic(const struct gw_file_out *f, size_t n, char *errbuf,
+    size_t errlen)
+{
+	char tmp[PATH_MAX];
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		if (temp_path(tmp, sizeof(tmp), f[i].path) == -1) {
+			snprintf(errbuf, errlen, "%s: path too long", f[i].path);
+			goto fail;
+		}
+		if (write_temp(tmp, f[i].data, f[i].len, f[i].mode) == -1) {
+			snprintf(errbuf, errlen, "%s: %s", f[i].path,
+			    strerror(errno));
+			unlink(tmp);
+			goto fail;
+		}
+	}
+	/* every file is complete: now they change, in order */
+	for (i = 0; i < n; i++) {
+		(void)temp_path(tmp, sizeof(tmp), f[i].path);
+		GW_FAILPOINT("file-before-rename");
+		if (rename(tmp, f[i].path) == -1) {
+			snprintf(errbuf, errlen, "%s: %s", f[i].path,
+			    strerror(errno));
+			for (k = i; k < n; k++) {
+				(void)temp_path(tmp, sizeof(tmp), f[k].path);
+				unlink(tmp);
+			}
+			return -1;
+		}
+		GW_FAILPOINT("file-renamed");
+	}
+	for (i = 0; i < n; i++)
+		sync_dir_of(f[i].path);
 	return 0;
 fail:
-	snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
-	if (fd != -1)
-		close(fd);
-	unlink(tmp);
+	for (k = 0; k < i; k++) {
+		(void)temp_path(tmp, sizeof(tmp), f[k].path);
+		unlink(tmp);
+	}
 	return -1;
+}
+
+int
+gw_write_file_atomic(const char *path, const void *data, size_t len,
+    int mode, char *errbuf, size_t errlen)
+{
+	struct gw_file_out f = { path, data, len, mode };
+
+	return gw_write_files_atomic(&f, 1, errbuf, errlen);
 }

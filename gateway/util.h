@@ -91,4 +91,22 @@ int	 gw_read_secret(const char *path, size_t max, char **out, size_t *len,
 int	 gw_write_file_atomic(const char *path, const void *, size_t,
 	    int mode, char *errbuf, size_t errlen);
 
+/* One file of a set written together (gw_write_files_atomic). */
+struct gw_file_out {
+	const char	*path;
+	const void	*data;
+	size_t		 len;
+	int		 mode;
+};
+
+/*
+ * Writes files that belong together (cc:Mail's Ccmdel.imp and
+ * Ccmdir.imp): each goes to a temp file and is synced, and only when
+ * every one is complete are they renamed into place, in order.  A failure
+ * before the renames (a full disk) leaves every old file as it was and no
+ * temp file behind; errbuf names the file and the cause.
+ */
+int	 gw_write_files_atomic(const struct gw_file_out *, size_t n,
+	    char *errbuf, size_t errlen);
+
 #endif

@@ -433,13 +433,22 @@ ccdir_write_record(struct ccdir_writer *w, const struct gw_record *rec)
 }
 
 int
-ccdir_writer_commit(struct ccdir_writer *w, const char *path,
-    struct gw_err *err)
+ccdir_writers_commit(struct ccdir_writer *const *w, const char *const *paths,
+    size_t n, struct gw_err *err)
 {
+	struct gw_file_out f[4];
 	char why[1024];
+	size_t i;
 
-	if (gw_write_file_atomic(path, w->out.buf != NULL ? w->out.buf : "",
-	    w->out.len, 0644, why, sizeof(why)) == -1)
+	if (n > sizeof(f) / sizeof(f[0]))
+		return gw_err_set(err, GW_EXIT_RUNTIME, "too many files");
+	for (i = 0; i < n; i++) {
+		f[i].path = paths[i];
+		f[i].data = w[i]->out.buf != NULL ? w[i]->out.buf : "";
+		f[i].len = w[i]->out.len;
+		f[i].mode = 0644;
+	}
+	if (gw_write_files_atomic(f, n, why, sizeof(why)) == -1)
 		return gw_err_set(err, GW_EXIT_RUNTIME, "%s", why);
 	return 0;
 }

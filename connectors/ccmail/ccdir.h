@@ -70,8 +70,11 @@ int	ccdir_write_header(struct ccdir_writer *, const char *kind,
 	    const char *postoffice, time_t generated);
 /* Writes rec's attributes in the canonical keyword order. */
 int	ccdir_write_record(struct ccdir_writer *, const struct gw_record *);
-/* Temp file, fsync, rename. */
-int	ccdir_writer_commit(struct ccdir_writer *, const char *path,
-	    struct gw_err *);
+/*
+ * Files that go together (Ccmdel.imp and Ccmdir.imp): all written in
+ * full before any replaces its old version, renamed in the order given.
+ */
+int	ccdir_writers_commit(struct ccdir_writer *const *, const char *const *,
+	    size_t n, struct gw_err *);
 
 #endif

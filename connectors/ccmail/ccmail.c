@@ -159,8 +159,9 @@ owned_value(const struct cc_owned *o, struct gw_buf *b)
 static int
 write_imports(struct cc_cycle *c, struct gw_err *err)
 {
-	struct ccdir_writer dw, aw;
+	struct ccdir_writer dw, aw, *w[2] = { &dw, &aw };
 	char dpath[PATH_MAX], apath[PATH_MAX];
+	const char *paths[2] = { dpath, apath };
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
 	const char *errstr;
 	time_t when = time(NULL);
@@ -186,9 +187,13 @@ write_imports(struct cc_cycle *c, struct gw_err *err)
 	for (i = 0; i < c->nadds; i++)
 		if (ccdir_write_record(&aw, &c->adds[i]) == -1)
 			goto toobig;
-	/* deletions first: cc:Mail's IMPORT applies them first too */
-	if (ccdir_writer_commit(&dw, dpath, err) == -1 ||
-	    ccdir_writer_commit(&aw, apath, err) == -1)
+	/*
+	 * Both files change together: a new Ccmdel.imp beside last cycle's
+	 * Ccmdir.imp (the disk full in between) would have cc:Mail delete
+	 * a recipient and add it back from the old file.  Deletions first:
+	 * cc:Mail's IMPORT applies them first too.
+	 */
+	if (ccdir_writers_commit(w, paths, 2, err) == -1)
 		goto done;
 	evlog_emit(c->cy->ev, EV_CC_FILES_WRITTEN, GW_SEV_INFO, c->cc->name,
 	    NULL, "wrote %s (%zu deletions) and %s (%zu additions)", dpath,
