@@ -82,6 +82,10 @@ read_line(struct ccdir_reader *r, char *buf, size_t *len, struct gw_err *err)
 	for (i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)buf[i];
 
+		if (ch == '\r')
+			return gw_err_set(err, GW_EXIT_INPUT, "%s:%ld: a carriage "
+			    "return inside the line (column %zu): line ends must "
+			    "be CRLF or LF", r->path, r->line, i + 1);
 		if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
 			return gw_err_set(err, GW_EXIT_INPUT, "%s:%ld: binary "
 			    "data (byte 0x%02x at column %zu)", r->path, r->line,
@@ -98,7 +102,7 @@ read_line(struct ccdir_reader *r, char *buf, size_t *len, struct gw_err *err)
  */
 static int
 parse_field(struct ccdir_reader *r, char *line, size_t len, const char **kw,
-    struct gw_buf *val, const char **why)
+    struct gw_buf *val, char *why, size_t whylen)
 {
 	struct gw_buf raw;
 	char *colon = memchr(line, ':', len), *v, *end;
@@ -107,11 +111,12 @@ parse_field(struct ccdir_reader *r, char *line, size_t len, const char **kw,
 	gw_buf_init(&raw, CCDIR_MAX_LINE * 2);
 	gw_buf_reset(val);
 	if (colon == NULL || colon == line) {
-		*why = "expected 'Keyword: value'";
+		snprintf(why, whylen, "expected 'Keyword: value'");
 		goto done;
 	}
 	if ((*kw = canonical(line, (size_t)(colon - line))) == NULL) {
-		*why = "unknown keyword";
+		snprintf(why, whylen, "unknown keyword '%.*s'",
+		    (int)(colon - line < 64 ? colon - line : 64), line);
 		goto done;
 	}
 	v = colon + 1;
@@ -126,7 +131,7 @@ parse_field(struct ccdir_reader *r, char *line, size_t len, const char **kw,
 		while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
 			end--;
 		if (gw_unbase64(&raw, v, (size_t)(end - v)) == -1) {
-			*why = "bad base64 value";
+			snprintf(why, whylen, "%s: bad base64 value", *kw);
 			goto done;
 		}
 	} else {
@@ -135,13 +140,13 @@ parse_field(struct ccdir_reader *r, char *line, size_t len, const char **kw,
 		gw_buf_add(&raw, v, (size_t)(end - v));
 	}
 	if (memchr(raw.buf != NULL ? raw.buf : "", '\0', raw.len) != NULL) {
-		*why = "value holds a NUL byte";
+		snprintf(why, whylen, "%s: the value holds a NUL byte", *kw);
 		goto done;
 	}
 	repl = gw_cp_decode(r->cp, raw.buf != NULL ? raw.buf : "", raw.len,
 	    val);
 	if (repl < 0) {
-		*why = "value too long";
+		snprintf(why, whylen, "%s: value too long", *kw);
 		goto done;
 	}
 	r->replaced += (size_t)repl;
@@ -159,6 +164,7 @@ read_header(struct ccdir_reader *r, const char *kind, struct gw_err *err)
 	char line[CCDIR_MAX_LINE + 3];
 	size_t len;
 	int rc, seen_magic = 0;
+	long kind_line = 0, cp_line = 0;
 	char key[32];
 
 	for (;;) {
@@ -166,8 +172,13 @@ read_header(struct ccdir_reader *r, const char *kind, struct gw_err *err)
 			goto fail;
 		if (rc == 0) {
 			if (!seen_magic) {
-				gw_err_set(err, GW_EXIT_INPUT, "%s:%ld: empty "
-				    "file, no CCDIR header", r->path, r->line);
+				if (r->line == 0)
+					gw_err_set(err, GW_EXIT_INPUT, "%s: empty "
+					    "file, no CCDIR header", r->path);
+				else
+					gw_err_set(err, GW_EXIT_INPUT, "%s:%ld: no "
+					    "CCDIR header, only blank lines and "
+					    "comments", r->path, r->line);
 				goto fail;
 			}
 			break;
@@ -178,6 +189,14 @@ read_header(struct ccdir_reader *r, const char *kind, struct gw_err *err)
 			if (seen_magic)
 				break;
 			continue;
+		}
+		if (!seen_magic && len >= 3 && memcmp(line, "\xef\xbb\xbf",
+		    3) == 0) {
+			gw_err_set(err, GW_EXIT_INPUT, "%s:%ld: the file starts "
+			    "with a UTF-8 byte order mark; CCDIR-1 files are "
+			    "written in the code page (%s), without one",
+			    r->path, r->line, r->cp->name);
+			goto fail;
 		}
 		/* header keywords are not record keywords */
 		{
@@ -203,15 +222,17 @@ read_header(struct ccdir_reader *r, const char *kind, struct gw_err *err)
 					goto fail;
 				}
 				seen_magic = 1;
-			} else if (gw_strcaseeq(key, "Kind"))
+			} else if (gw_strcaseeq(key, "Kind")) {
 				snprintf(r->kind, sizeof(r->kind), "%s", v);
-			else if (gw_strcaseeq(key, "PostOffice"))
+				kind_line = r->line;
+			} else if (gw_strcaseeq(key, "PostOffice"))
 				snprintf(r->postoffice, sizeof(r->postoffice),
 				    "%s", v);
-			else if (gw_strcaseeq(key, "Codepage"))
+			else if (gw_strcaseeq(key, "Codepage")) {
 				snprintf(r->codepage, sizeof(r->codepage), "%s",
 				    v);
-			else if (!gw_strcaseeq(key, "Generated")) {
+				cp_line = r->line;
+			} else if (!gw_strcaseeq(key, "Generated")) {
 				gw_err_set(err, GW_EXIT_INPUT, "%s:%ld: unknown "
 				    "header keyword '%s'", r->path, r->line,
 				    key);
@@ -219,15 +240,21 @@ read_header(struct ccdir_reader *r, const char *kind, struct gw_err *err)
 			}
 		}
 	}
+	r->header_end = r->line;
+	if (kind_line == 0) {
+		gw_err_set(err, GW_EXIT_INPUT, "%s:%ld: the header has no Kind "
+		    "(expected 'Kind: %s')", r->path, r->header_end, kind);
+		goto fail;
+	}
 	if (!gw_strcaseeq(r->kind, kind)) {
-		gw_err_set(err, GW_EXIT_INPUT, "%s: header says Kind '%s', "
-		    "expected '%s'", r->path, r->kind, kind);
+		gw_err_set(err, GW_EXIT_INPUT, "%s:%ld: header says Kind '%s', "
+		    "expected '%s'", r->path, kind_line, r->kind, kind);
 		goto fail;
 	}
 	if (r->codepage[0] != '\0' && !gw_strcaseeq(r->codepage, r->cp->name)) {
-		gw_err_set(err, GW_EXIT_INPUT, "%s: header says Codepage '%s', "
-		    "the connector is configured for '%s'", r->path,
-		    r->codepage, r->cp->name);
+		gw_err_set(err, GW_EXIT_INPUT, "%s:%ld: header says Codepage "
+		    "'%s', the connector is configured for '%s'", r->path,
+		    cp_line, r->codepage, r->cp->name);
 		goto fail;
 	}
 	return 0;
@@ -264,13 +291,14 @@ int
 ccdir_next(struct ccdir_reader *r, struct gw_record *rec, long *first,
     char *bad, size_t badlen, struct gw_err *err)
 {
-	char line[CCDIR_MAX_LINE + 3];
+	char line[CCDIR_MAX_LINE + 3], why[160];
 	struct gw_buf val;
-	const char *kw, *why;
+	const char *kw;
 	size_t len;
 	int rc, fields = 0;
 
 	bad[0] = '\0';
+	r->bad_line = 0;
 	*first = 0;
 	gw_buf_init(&val, CCDIR_MAX_LINE * 4);
 	for (;;) {
@@ -293,15 +321,18 @@ ccdir_next(struct ccdir_reader *r, struct gw_record *rec, long *first,
 		if (fields > CCDIR_MAX_FIELDS) {
 			snprintf(bad, badlen, "more than %d fields",
 			    CCDIR_MAX_FIELDS);
+			r->bad_line = r->line;
 			continue;
 		}
-		if (parse_field(r, line, len, &kw, &val, &why) == -1) {
-			snprintf(bad, badlen, "line %ld: %s", r->line, why);
+		if (parse_field(r, line, len, &kw, &val, why,
+		    sizeof(why)) == -1) {
+			snprintf(bad, badlen, "%s", why);
+			r->bad_line = r->line;
 			continue;
 		}
 		if (!repeatable(kw) && gw_record_attr(rec, kw) != NULL) {
-			snprintf(bad, badlen, "line %ld: '%s' given twice",
-			    r->line, kw);
+			snprintf(bad, badlen, "'%s' given twice", kw);
+			r->bad_line = r->line;
 			continue;
 		}
 		if (repeatable(kw) && strcmp(kw, "Comments") == 0 &&

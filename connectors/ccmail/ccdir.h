@@ -30,6 +30,8 @@ struct ccdir_reader {
 	FILE			*fp;
 	struct gw_codepage	*cp;
 	long			 line;		/* last line read */
+	long			 header_end;	/* last line of the header */
+	long			 bad_line;	/* of a malformed record's fault */
 	size_t			 bytes;
 	int			 eof;
 	size_t			 replaced;	/* characters not representable */
@@ -48,8 +50,8 @@ int	ccdir_open(struct ccdir_reader *, const char *path, const char *kind,
 /*
  * Reads the next record into rec (initialized by the caller, released by
  * it).  Returns 1 with *line at the record's first line; bad[0] != '\0'
- * when the record is malformed (the caller skips it).  0 at the end, -1
- * on a structural error.
+ * when the record is malformed (the caller skips it), with r->bad_line
+ * the line at fault.  0 at the end, -1 on a structural error.
  */
 int	ccdir_next(struct ccdir_reader *, struct gw_record *rec, long *line,
 	    char *bad, size_t badlen, struct gw_err *);

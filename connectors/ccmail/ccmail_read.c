@@ -1,5 +1,6 @@
 /* Reading Ccmdir.exp, Ccmlist.exp and Ccmbb.exp into the cycle. */
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,42 +41,70 @@ push(struct cc_entry ***list, size_t *n, struct cc_entry *e)
 	(*list)[(*n)++] = e;
 }
 
+/*
+ * A record skipped: its event names the line at fault (and where the
+ * record starts when that is another line).
+ */
 static void
-skipped(struct cc_cycle *c, const char *file, long line, const char *why)
+skipped(struct cc_cycle *c, const char *file, long line, long bad_line,
+    const char *why)
 {
 	c->cy->counts.skipped++;
-	evlog_emit(c->cy->ev, EV_CC_RECORD_SKIPPED, GW_SEV_WARNING, c->cc->name,
-	    NULL, "%s:%ld: record skipped: %s", file, line, why);
+	if (bad_line > 0 && bad_line != line)
+		evlog_emit(c->cy->ev, EV_CC_RECORD_SKIPPED, GW_SEV_WARNING,
+		    c->cc->name, NULL, "%s:%ld: record skipped: %s (the record "
+		    "starts at line %ld)", file, bad_line, why, line);
+	else
+		evlog_emit(c->cy->ev, EV_CC_RECORD_SKIPPED, GW_SEV_WARNING,
+		    c->cc->name, NULL, "%s:%ld: record skipped: %s", file, line,
+		    why);
+}
+
+static int
+fail_why(char *why, size_t whylen, const char *fmt, ...)
+    __attribute__((__format__(printf, 3, 4)));
+
+static int
+fail_why(char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
+	return -1;
 }
 
 /* One Ccmdir.exp record.  Returns 0, or -1 with why set (skipped). */
 static int
 take_directory(struct cc_cycle *c, const struct gw_record *rec,
-    const char *file, long line, const char **why)
+    const char *file, long line, char *why, size_t whylen)
 {
 	const char *name = gw_record_get(rec, "Name");
 	const char *locn = gw_record_get(rec, "Locn");
 	const char *po = gw_record_get(rec, "PO");
-	struct cc_entry *e;
+	struct cc_entry *e, *first;
 	char *key;
 
 	if (name == NULL || *name == '\0')
-		return (*why = "no Name:", -1);
+		return fail_why(why, whylen, "no Name:");
 	if (locn == NULL || strlen(locn) != 1 ||
 	    strchr("PpLlRrAa", locn[0]) == NULL)
-		return (*why = "Locn: must be one of P p L l R r A a", -1);
+		return fail_why(why, whylen, "Locn: must be one of P p L l R r "
+		    "A a");
 	if (strchr("lra", locn[0]) != NULL && (po == NULL || *po == '\0'))
-		return (*why = "Locn l, r and a need a PO:", -1);
+		return fail_why(why, whylen, "Locn l, r and a need a PO:");
 	if (gw_record_attr(rec, "List") != NULL ||
 	    gw_record_attr(rec, "Member") != NULL ||
 	    gw_record_attr(rec, "BBoard") != NULL)
-		return (*why = "list or bulletin board keywords in a directory "
-		    "record", -1);
+		return fail_why(why, whylen, "list or bulletin board keywords "
+		    "in a directory record");
 	key = gw_fold(name);
-	if (strmap_has(&c->taken, key)) {
+	if ((first = strmap_get(&c->taken, key)) != NULL) {
 		free(key);
-		return (*why = "the name is already in this export "
-		    "(names are unique, case-insensitively)", -1);
+		return fail_why(why, whylen, "the name '%s' is already in this "
+		    "export at line %ld (names are unique, case-insensitively)",
+		    name, first->line);
 	}
 	e = gw_calloc(1, sizeof(*e));
 	e->kind = CC_USER;
@@ -108,7 +137,7 @@ take_directory(struct cc_cycle *c, const struct gw_record *rec,
 
 static int
 take_list(struct cc_cycle *c, const struct gw_record *rec, const char *file,
-    long line, const char **why)
+    long line, char *why, size_t whylen)
 {
 	const char *name = gw_record_get(rec, "List");
 	const struct gw_attr *m = gw_record_attr(rec, "Member");
@@ -116,14 +145,16 @@ take_list(struct cc_cycle *c, const struct gw_record *rec, const char *file,
 	size_t i;
 
 	if (name == NULL || *name == '\0')
-		return (*why = "no List:", -1);
+		return fail_why(why, whylen, "no List:");
 	if (gw_record_attr(rec, "Name") != NULL ||
 	    gw_record_attr(rec, "BBoard") != NULL)
-		return (*why = "directory or bulletin board keywords in a list",
-		    -1);
+		return fail_why(why, whylen, "directory or bulletin board "
+		    "keywords in a list");
 	for (i = 0; i < c->nlists; i++)
 		if (gw_strcaseeq(c->lists[i]->name, name))
-			return (*why = "the list is already in this export", -1);
+			return fail_why(why, whylen, "the list '%s' is already "
+			    "in this export at line %ld", name,
+			    c->lists[i]->line);
 	e = gw_calloc(1, sizeof(*e));
 	e->kind = CC_LIST;
 	e->name = gw_strdup(name);
@@ -142,22 +173,23 @@ take_list(struct cc_cycle *c, const struct gw_record *rec, const char *file,
 
 static int
 take_bboard(struct cc_cycle *c, const struct gw_record *rec, const char *file,
-    long line, const char **why)
+    long line, char *why, size_t whylen)
 {
 	const char *title = gw_record_get(rec, "BBoard");
 	struct cc_entry *e;
 	size_t i;
 
 	if (title == NULL || *title == '\0')
-		return (*why = "no BBoard:", -1);
+		return fail_why(why, whylen, "no BBoard:");
 	if (gw_record_attr(rec, "Name") != NULL ||
 	    gw_record_attr(rec, "Member") != NULL)
-		return (*why = "directory or list keywords in a bulletin board",
-		    -1);
+		return fail_why(why, whylen, "directory or list keywords in a "
+		    "bulletin board");
 	for (i = 0; i < c->nbboards; i++)
 		if (gw_strcaseeq(c->bboards[i]->name, title))
-			return (*why = "the bulletin board is already in this "
-			    "export", -1);
+			return fail_why(why, whylen, "the bulletin board '%s' is "
+			    "already in this export at line %ld", title,
+			    c->bboards[i]->line);
 	e = gw_calloc(1, sizeof(*e));
 	e->kind = CC_BBOARD;
 	e->name = gw_strdup(title);
@@ -170,7 +202,7 @@ take_bboard(struct cc_cycle *c, const struct gw_record *rec, const char *file,
 }
 
 typedef int (*take_fn)(struct cc_cycle *, const struct gw_record *,
-	    const char *, long, const char **);
+	    const char *, long, char *, size_t);
 
 static int
 read_one(struct cc_cycle *c, const char *base, const char *kind, take_fn take,
@@ -178,8 +210,7 @@ read_one(struct cc_cycle *c, const char *base, const char *kind, take_fn take,
 {
 	struct ccdir_reader r;
 	struct gw_record rec;
-	char path[PATH_MAX], bad[256];
-	const char *why;
+	char path[PATH_MAX], bad[256], why[512];
 	long line;
 	int rc;
 
@@ -187,9 +218,16 @@ read_one(struct cc_cycle *c, const char *base, const char *kind, take_fn take,
 	*pathp = gw_strdup(path);
 	if (ccdir_open(&r, *pathp, kind, &c->cp, err) == -1)
 		return -1;
-	if (strcmp(kind, "directory") == 0)
+	if (strcmp(kind, "directory") == 0) {
+		if (r.postoffice[0] == '\0') {
+			gw_err_set(err, GW_EXIT_INPUT, "%s:%ld: the header names "
+			    "no PostOffice", *pathp, r.header_end);
+			ccdir_close(&r);
+			return -1;
+		}
 		snprintf(c->exporting_po, sizeof(c->exporting_po), "%s",
 		    r.postoffice);
+	}
 	for (;;) {
 		gw_record_init(&rec);
 		rc = ccdir_next(&r, &rec, &line, bad, sizeof(bad), err);
@@ -198,9 +236,9 @@ read_one(struct cc_cycle *c, const char *base, const char *kind, take_fn take,
 			break;
 		}
 		if (bad[0] != '\0')
-			skipped(c, *pathp, line, bad);
-		else if (take(c, &rec, *pathp, line, &why) == -1)
-			skipped(c, *pathp, line, why);
+			skipped(c, *pathp, line, r.bad_line, bad);
+		else if (take(c, &rec, *pathp, line, why, sizeof(why)) == -1)
+			skipped(c, *pathp, line, 0, why);
 		gw_record_release(&rec);
 	}
 	if (rc == 0 && r.replaced > 0)
@@ -224,11 +262,6 @@ cc_read_exports(struct cc_cycle *c, struct gw_err *err)
 	    read_one(c, "Ccmbb.exp", "bboards", take_bboard, &paths[2],
 	    err) == -1)
 		goto done;
-	if (c->exporting_po[0] == '\0') {
-		gw_err_set(err, GW_EXIT_INPUT, "%s: the header names no "
-		    "PostOffice", paths[0]);
-		goto done;
-	}
 	rc = 0;
 done:
 	if (rc == -1 && err->exit == GW_EXIT_INPUT)

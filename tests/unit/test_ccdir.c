@@ -154,13 +154,21 @@ expect_open_error(const char *bytes, size_t len, const char *kind,
 Test(ccdir, structural_errors_name_file_and_line, .init = setup,
     .fini = teardown)
 {
-	expect_open_error("", 0, "directory", "bad.exp:0: empty file");
+	expect_open_error("", 0, "directory", "bad.exp: empty file");
+	expect_open_error("; only a comment\r\n\r\n", 20, "directory",
+	    "bad.exp:2: no CCDIR header");
 	expect_open_error("CCDIR: 2\r\n", 10, "directory",
 	    "bad.exp:1: not a CCDIR-1 file");
 	expect_open_error("CCDIR: 1\r\nKind: lists\r\n", 23, "directory",
-	    "header says Kind 'lists'");
+	    "bad.exp:2: header says Kind 'lists'");
+	expect_open_error("CCDIR: 1\r\nPostOffice: X\r\n", 24, "directory",
+	    "bad.exp:2: the header has no Kind");
 	expect_open_error("CCDIR: 1\r\nKind: directory\r\nCodepage: CP437\r\n",
-	    44, "directory", "Codepage 'CP437'");
+	    44, "directory", "bad.exp:3: header says Codepage 'CP437'");
+	expect_open_error("\xef\xbb\xbf" "CCDIR: 1\r\n", 13, "directory",
+	    "bad.exp:1: the file starts with a UTF-8 byte order mark");
+	expect_open_error("CCDIR: 1\rKind: directory\r", 25, "directory",
+	    "bad.exp:1: a carriage return inside the line (column 9)");
 	expect_open_error("CCDIR: 1\r\nKi\0d: directory\r\n", 27, "directory",
 	    "bad.exp:2: binary data");
 }
@@ -182,15 +190,19 @@ Test(ccdir, bad_records_are_flagged_not_fatal, .init = setup,
 	    "directory", &cp, &err), 0, "%s", err.msg);
 	gw_record_init(&rec);
 	cr_assert_eq(ccdir_next(&r, &rec, &line, bad, sizeof(bad), &err), 1);
-	cr_assert_str_eq(bad, "line 5: expected 'Keyword: value'");
+	cr_assert_str_eq(bad, "expected 'Keyword: value'");
+	cr_assert_eq(r.bad_line, 5);
+	cr_assert_eq(line, 4);
 	gw_record_release(&rec);
 	gw_record_init(&rec);
 	cr_assert_eq(ccdir_next(&r, &rec, &line, bad, sizeof(bad), &err), 1);
-	cr_assert_str_eq(bad, "line 8: 'Name' given twice");
+	cr_assert_str_eq(bad, "'Name' given twice");
+	cr_assert_eq(r.bad_line, 8);
 	gw_record_release(&rec);
 	gw_record_init(&rec);
 	cr_assert_eq(ccdir_next(&r, &rec, &line, bad, sizeof(bad), &err), 1);
-	cr_assert_str_eq(bad, "line 10: bad base64 value");
+	cr_assert_str_eq(bad, "Name: bad base64 value");
+	cr_assert_eq(r.bad_line, 10);
 	gw_record_release(&rec);
 	gw_record_init(&rec);
 	cr_assert_eq(ccdir_next(&r, &rec, &line, bad, sizeof(bad), &err), 1);
