@@ -543,6 +543,13 @@ cycle_release(struct cc_cycle *c)
 			cc_entry_free(s->val);
 	strmap_release(&c->gal_side);
 	strmap_release(&c->taken);
+	strmap_release(&c->held_users);
+	strmap_release(&c->held_lists);
+	strmap_release(&c->held_bboards);
+	i = 0;
+	while ((s = strmap_next(&c->held_dn, &i)) != NULL)
+		free(s->val);
+	strmap_release(&c->held_dn);
 	for (i = 0; i < c->nrcpt; i++)
 		cc_rcpt_free(c->rcpt[i]);
 	free(c->rcpt);
@@ -616,6 +623,10 @@ ccmail_cycle(struct gw_connector *con, struct gw_cycle *cy, struct gw_err *err)
 	c.cy = cy;
 	strmap_init(&c.gal_side);
 	strmap_init(&c.taken);
+	strmap_init(&c.held_users);
+	strmap_init(&c.held_lists);
+	strmap_init(&c.held_bboards);
+	strmap_init(&c.held_dn);
 	strmap_init(&c.chosen_by_uuid);
 	strmap_init(&c.name_dn);
 	if (gw_cp_open(&c.cp, c.cc->codepage, err) == -1)

@@ -126,6 +126,9 @@ struct cc_cycle {
 	size_t			 nbboards;
 	struct strmap		 gal_side;	/* fold(name) -> cc_entry on our PO */
 	struct strmap		 taken;		/* fold(name) of every cc:Mail entry */
+	/* fold(name) of records skipped as malformed: their entries stay */
+	struct strmap		 held_users, held_lists, held_bboards;
+	struct strmap		 held_dn;	/* fold(name) -> DN of a held user */
 	size_t			 ngal_side, nposts, naliases;
 	/* the GAL */
 	struct gal_rcpt		**rcpt;

@@ -82,6 +82,8 @@ list_members(struct cc_cycle *c, const struct cc_entry *e, struct gw_buf *dns,
 		if (native != NULL && strchr("LlRr", native->locn) != NULL &&
 		    !strmap_has(&c->gal_side, key))
 			dn = own = cc_entry_dn(c, native->name);
+		else if (native == NULL && strmap_has(&c->held_dn, key))
+			dn = strmap_get(&c->held_dn, key);	/* kept as was */
 		else
 			dn = strmap_get(&c->name_dn, key);	/* the GAL's */
 		if (dn != NULL && !strmap_has(&seen, key)) {
@@ -445,13 +447,17 @@ still_there(const struct gone *g, const char *key)
 
 	switch (key[1]) {
 	case CC_USER:
+		if (strmap_has(&g->c->held_users, key + 2))
+			return 1;
 		e = strmap_get(&g->c->taken, key + 2);
 		return e != NULL && strchr("LlRr", e->locn) != NULL &&
 		    !strmap_has(&g->c->gal_side, key + 2);
 	case CC_LIST:
-		return strmap_has(&g->lists, key + 2);
+		return strmap_has(&g->lists, key + 2) ||
+		    strmap_has(&g->c->held_lists, key + 2);
 	default:
-		return strmap_has(&g->bboards, key + 2);
+		return strmap_has(&g->bboards, key + 2) ||
+		    strmap_has(&g->c->held_bboards, key + 2);
 	}
 }
 
@@ -478,6 +484,33 @@ gone_cb(void *arg, const void *key, size_t klen, const void *val,
 	return 0;
 }
 
+/* The DNs of the held users this connector made, for the lists. */
+static int
+held_dns(struct cc_cycle *c, struct gw_txn *txn, struct gw_err *err)
+{
+	struct strmap_slot *s;
+	struct gw_value v;
+	struct gw_buf key;
+	size_t i = 0;
+	int rc = 0;
+
+	gw_buf_init(&key, 0);
+	while (rc == 0 && (s = strmap_next(&c->held_users, &i)) != NULL) {
+		gw_buf_reset(&key);
+		gw_buf_printf(&key, "i%c%s", (char)CC_USER, s->key);
+		if ((rc = shadow_get(txn, c->cc->name, key.buf, key.len, &v,
+		    err)) == -1)
+			break;
+		if (rc == 1 && v.len > GW_HASH_LEN)
+			strmap_put(&c->held_dn, s->key, gw_strndup(v.ptr +
+			    GW_HASH_LEN, strnlen(v.ptr + GW_HASH_LEN,
+			    v.len - GW_HASH_LEN)));
+		rc = 0;
+	}
+	gw_buf_release(&key);
+	return rc;
+}
+
 int
 cc_plan_import(struct cc_cycle *c, struct gw_err *err)
 {
@@ -495,6 +528,8 @@ cc_plan_import(struct cc_cycle *c, struct gw_err *err)
 	strmap_init(&g.bboards);
 	if (state_begin(c->cy->state, 0, &nm.txn, err) == -1)
 		return -1;
+	if (held_dns(c, nm.txn, err) == -1)
+		goto done;
 	for (k = 0; k < c->nnative; k++)
 		if (strchr("LlRr", c->native[k]->locn) != NULL &&
 		    plan_entry(c, &nm, c->native[k], err) == -1)

@@ -204,9 +204,26 @@ take_bboard(struct cc_cycle *c, const struct gw_record *rec, const char *file,
 typedef int (*take_fn)(struct cc_cycle *, const struct gw_record *,
 	    const char *, long, char *, size_t);
 
+/*
+ * A skipped record tells nothing about what cc:Mail holds under its name:
+ * the entry made from it before stays as it is.
+ */
+static void
+hold(const struct gw_record *rec, const char *kw, struct strmap *held)
+{
+	const char *name = gw_record_get(rec, kw);
+	char *key;
+
+	if (name == NULL || *name == '\0')
+		return;
+	key = gw_fold(name);
+	strmap_put(held, key, (void *)1);
+	free(key);
+}
+
 static int
 read_one(struct cc_cycle *c, const char *base, const char *kind, take_fn take,
-    char **pathp, struct gw_err *err)
+    const char *kw, struct strmap *held, char **pathp, struct gw_err *err)
 {
 	struct ccdir_reader r;
 	struct gw_record rec;
@@ -235,10 +252,13 @@ read_one(struct cc_cycle *c, const char *base, const char *kind, take_fn take,
 			gw_record_release(&rec);
 			break;
 		}
-		if (bad[0] != '\0')
+		if (bad[0] != '\0') {
 			skipped(c, *pathp, line, r.bad_line, bad);
-		else if (take(c, &rec, *pathp, line, why, sizeof(why)) == -1)
+			hold(&rec, kw, held);
+		} else if (take(c, &rec, *pathp, line, why, sizeof(why)) == -1) {
 			skipped(c, *pathp, line, 0, why);
+			hold(&rec, kw, held);
+		}
 		gw_record_release(&rec);
 	}
 	if (rc == 0 && r.replaced > 0)
@@ -255,12 +275,12 @@ cc_read_exports(struct cc_cycle *c, struct gw_err *err)
 	char **paths = c->paths;
 	int rc = -1;
 
-	if (read_one(c, "Ccmdir.exp", "directory", take_directory, &paths[0],
-	    err) == -1 ||
-	    read_one(c, "Ccmlist.exp", "lists", take_list, &paths[1],
-	    err) == -1 ||
-	    read_one(c, "Ccmbb.exp", "bboards", take_bboard, &paths[2],
-	    err) == -1)
+	if (read_one(c, "Ccmdir.exp", "directory", take_directory, "Name",
+	    &c->held_users, &paths[0], err) == -1 ||
+	    read_one(c, "Ccmlist.exp", "lists", take_list, "List",
+	    &c->held_lists, &paths[1], err) == -1 ||
+	    read_one(c, "Ccmbb.exp", "bboards", take_bboard, "BBoard",
+	    &c->held_bboards, &paths[2], err) == -1)
 		goto done;
 	rc = 0;
 done:
