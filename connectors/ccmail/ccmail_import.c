@@ -369,6 +369,25 @@ plan_entry(struct cc_cycle *c, struct naming *nm, const struct cc_entry *e,
 	char *fk;
 	int rc;
 
+	/* every cycle, as skipped records are: not only when it changes */
+	if (e->kind == CC_LIST) {
+		struct gw_buf dns;
+
+		gw_buf_init(&dns, 0);
+		gw_buf_init(&missing, 0);
+		list_members(c, e, &dns, &missing);
+		if (missing.len > 0) {
+			char *x500 = entry_x500(c, e->name);
+
+			evlog_emit(c->cy->ev, EV_CC_MEMBER_UNKNOWN,
+			    GW_SEV_WARNING, c->cc->name, x500, "%s:%ld: list "
+			    "'%s': members not found: %s", e->file, e->line,
+			    e->name, missing.buf);
+			free(x500);
+		}
+		gw_buf_release(&dns);
+		gw_buf_release(&missing);
+	}
 	gw_buf_init(&key, 0);
 	fk = gw_fold(e->name);
 	gw_buf_printf(&key, "i%c%s", (char)e->kind, fk);
@@ -407,24 +426,6 @@ plan_entry(struct cc_cycle *c, struct naming *nm, const struct cc_entry *e,
 		fingerprint(c, e, now->alias, now->smtp, now->hash);
 		now->dn = cc_entry_dn(c, e->name);
 		add_plan(c, GW_OP_ADD, e, key.buf, NULL, now);
-	}
-	if (e->kind == CC_LIST) {
-		struct gw_buf dns;
-
-		gw_buf_init(&dns, 0);
-		gw_buf_init(&missing, 0);
-		list_members(c, e, &dns, &missing);
-		if (missing.len > 0) {
-			char *x500 = entry_x500(c, e->name);
-
-			evlog_emit(c->cy->ev, EV_CC_MEMBER_UNKNOWN,
-			    GW_SEV_WARNING, c->cc->name, x500, "%s:%ld: list "
-			    "'%s': members not found: %s", e->file, e->line,
-			    e->name, missing.buf);
-			free(x500);
-		}
-		gw_buf_release(&dns);
-		gw_buf_release(&missing);
 	}
 	gw_buf_release(&key);
 	return 0;
