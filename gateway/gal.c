@@ -11,6 +11,7 @@
 #include <lber.h>
 #include <ldap.h>
 
+#include "dn.h"
 #include "failpoint.h"
 #include "gal.h"
 #include "strmap.h"
@@ -515,7 +516,74 @@ submit(struct gal *g, const struct gw_change *ch, LDAPControl **sctrls,
 struct inflight {
 	int	 msgid;
 	size_t	 idx;
+	char	*key[2];	/* its DN's key; a rename's new DN's key */
 };
+
+/*
+ * An LDAP DN string without its first RDN, or NULL for a one-RDN DN.
+ * Escaped commas ("\,") do not end the RDN.
+ */
+static const char *
+parent_of(const char *dn)
+{
+	const char *p;
+
+	for (p = dn; *p != '\0'; p++) {
+		if (*p == '\\' && p[1] != '\0')
+			p++;
+		else if (*p == ',')
+			return p + 1;
+	}
+	return NULL;
+}
+
+/* The keys of the entries a change touches (gw_dn_key, caller frees). */
+static void
+change_keys(const struct gw_change *ch, char *key[2])
+{
+	const char *parent;
+	char *newdn;
+
+	key[0] = gw_dn_key(ch->dn);
+	key[1] = NULL;
+	if (ch->op != GW_OP_RENAME || ch->newrdn == NULL)
+		return;
+	parent = ch->newsuperior != NULL ? ch->newsuperior : parent_of(ch->dn);
+	if (parent == NULL)
+		newdn = gw_strdup(ch->newrdn);
+	else {
+		newdn = gw_malloc(strlen(ch->newrdn) + strlen(parent) + 2);
+		sprintf(newdn, "%s,%s", ch->newrdn, parent);
+	}
+	key[1] = gw_dn_key(newdn);
+	free(newdn);
+}
+
+/* Is one of the two keys the other, or above it? */
+static int
+keys_related(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la > lb)
+		return keys_related(b, a);
+	/* keys are X.500 forms: "/" between RDNs, "\/" inside values */
+	return strncmp(a, b, la) == 0 && (la == lb || b[la] == '/');
+}
+
+/* Must a change with these keys wait for the one in flight? */
+static int
+keys_conflict(char *const mine[2], const struct inflight *fl)
+{
+	size_t i, j;
+
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < 2; j++)
+			if (mine[i] != NULL && fl->key[j] != NULL &&
+			    keys_related(mine[i], fl->key[j]))
+				return 1;
+	return 0;
+}
 
 /* Waits for one result; -1 on a connection failure. */
 static int
@@ -568,6 +636,8 @@ collect_one(struct gal *g, const struct gw_change *ch, struct inflight *fl,
 			cb(arg, fl[i].idx, 1, 0, NULL);
 	}
 	ldap_memfree(text);
+	free(fl[i].key[0]);
+	free(fl[i].key[1]);
 	fl[i] = fl[--(*nfl)];
 	return 0;
 }
@@ -579,44 +649,59 @@ gal_apply(struct gal *g, const struct gw_change *ch, size_t n, size_t window,
 {
 	struct inflight *fl;
 	size_t nfl = 0, i, k;
-	int rc, msgid, busy;
+	char *key[2] = { NULL, NULL };
+	int rc, msgid, busy, ret = -1;
 
 	*failed = 0;
 	if (window == 0)
 		window = 1;
 	fl = gw_calloc(window, sizeof(*fl));
 	for (i = 0; i < n; i++) {
-		/* the same DN twice must keep its order */
+		/*
+		 * slapd runs the operations of one connection on several
+		 * threads: a change waits while one on the same entry, above
+		 * it or below it is in flight, so a parent is there before
+		 * its child is added and a child gone before its parent is
+		 * deleted (in the order the caller lists them).
+		 */
+		change_keys(&ch[i], key);
 		do {
 			busy = 0;
-			for (k = 0; k < nfl; k++)
-				if (gw_strcaseeq(ch[fl[k].idx].dn, ch[i].dn))
-					busy = 1;
+			for (k = 0; k < nfl && !busy; k++)
+				busy = keys_conflict(key, &fl[k]);
 			if (busy || nfl == window) {
 				if (collect_one(g, ch, fl, &nfl, ignore_exists,
 				    cb, arg, failed, err) == -1)
-					goto fail;
+					goto done;
 			}
 		} while (busy || nfl == window);
 		GW_FAILPOINT("ldap-write");
 		rc = submit(g, &ch[i], NULL, &msgid);
 		if (rc != LDAP_SUCCESS) {
 			ld_fail(g, err, rc, "sending change for", ch[i].dn);
-			goto fail;
+			goto done;
 		}
 		fl[nfl].msgid = msgid;
 		fl[nfl].idx = i;
+		fl[nfl].key[0] = key[0];
+		fl[nfl].key[1] = key[1];
+		key[0] = key[1] = NULL;
 		nfl++;
 	}
 	while (nfl > 0)
 		if (collect_one(g, ch, fl, &nfl, ignore_exists, cb, arg, failed,
 		    err) == -1)
-			goto fail;
+			goto done;
+	ret = 0;
+done:
+	free(key[0]);
+	free(key[1]);
+	for (k = 0; k < nfl; k++) {
+		free(fl[k].key[0]);
+		free(fl[k].key[1]);
+	}
 	free(fl);
-	return 0;
-fail:
-	free(fl);
-	return -1;
+	return ret;
 }
 
 /*

@@ -64,7 +64,11 @@ typedef void (*gal_result_cb)(void *arg, size_t idx, int ok, int rc,
 
 /*
  * Applies changes with up to `window` operations in flight (1 = in order,
- * one at a time).  Two changes to the same DN never overlap.  Per-change
+ * one at a time).  Two changes to the same entry, or to entries one of
+ * which is above the other (a renamed entry counting at its old and its
+ * new DN), never overlap: each waits for the earlier one's result.  So a
+ * list with parents added before their children and children deleted
+ * before their parents is applied in that order.  Per-change
  * failures go to cb and are counted in *failed; the return value is -1
  * only for a connection failure (the rest was not attempted).
  * ignore_exists: an add whose entry exists counts as success.
