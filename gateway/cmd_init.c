@@ -8,80 +8,10 @@
 #include "dn.h"
 #include "gal.h"
 #include "run.h"
-
-struct plan {
-	struct gw_change	*ch;
-	size_t			 n;
-};
+#include "tree.h"
 
 static int
-plan_has(const struct plan *p, const char *dn)
-{
-	size_t i;
-
-	for (i = 0; i < p->n; i++)
-		if (gw_strcaseeq(p->ch[i].dn, dn))
-			return 1;
-	return 0;
-}
-
-/* The entry for one RDN: the object class follows the naming attribute. */
-static int
-plan_entry(struct plan *p, const char *dn, const char *type,
-    const char *value, struct gw_err *err)
-{
-	struct gw_change *c;
-
-	if (plan_has(p, dn))
-		return 0;
-	p->ch = gw_realloc(p->ch, (p->n + 1) * sizeof(*p->ch));
-	c = &p->ch[p->n];
-	gw_change_init(c, GW_OP_ADD, dn);
-	gw_record_add_str(&c->rec, "objectClass", "top");
-	if (gw_strcaseeq(type, "o")) {
-		gw_record_add_str(&c->rec, "objectClass", "organization");
-		gw_record_add_str(&c->rec, "o", value);
-	} else if (gw_strcaseeq(type, "ou")) {
-		gw_record_add_str(&c->rec, "objectClass", "organizationalUnit");
-		gw_record_add_str(&c->rec, "ou", value);
-	} else if (gw_strcaseeq(type, "cn")) {
-		gw_record_add_str(&c->rec, "objectClass", "galgateContainer");
-		gw_record_add_str(&c->rec, "cn", value);
-	} else if (gw_strcaseeq(type, "dc")) {
-		gw_record_add_str(&c->rec, "objectClass", "domain");
-		gw_record_add_str(&c->rec, "dc", value);
-	} else {
-		gw_change_release(c);
-		return gw_err_set(err, GW_EXIT_USAGE, "%s: galgate creates only "
-		    "o=, ou=, cn= and dc= entries; create this one first", dn);
-	}
-	p->n++;
-	return 0;
-}
-
-/* Every entry from the top of dn down to dn itself. */
-static int
-plan_dn(struct plan *p, const struct gw_dn *dn, const char *suffix,
-    struct gw_err *err)
-{
-	struct gw_dn part;
-	size_t i;
-	char *s;
-	int rc = 0;
-
-	gw_dn_init(&part);
-	for (i = 0; i < dn->n && rc == 0; i++) {
-		gw_dn_push(&part, dn->rdn[i].type, dn->rdn[i].value);
-		s = gw_dn_ldap_str(&part, suffix);
-		rc = plan_entry(p, s, dn->rdn[i].type, dn->rdn[i].value, err);
-		free(s);
-	}
-	gw_dn_release(&part);
-	return rc;
-}
-
-static int
-plan_x500(struct plan *p, const char *value, const char *suffix,
+plan_x500(struct tree_plan *p, const char *value, const char *suffix,
     struct gw_err *err)
 {
 	struct gw_dn dn;
@@ -92,7 +22,7 @@ plan_x500(struct plan *p, const char *value, const char *suffix,
 	gw_dn_init(&dn);
 	rc = gw_dn_parse_x500(dnpart, &dn, err);
 	if (rc == 0)
-		rc = plan_dn(p, &dn, suffix, err);
+		rc = tree_plan_dn(p, &dn, suffix, err);
 	gw_dn_release(&dn);
 	free(dnpart);
 	free(types);
@@ -100,8 +30,8 @@ plan_x500(struct plan *p, const char *value, const char *suffix,
 }
 
 static int
-plan_section(struct plan *p, const struct conf_section *s, const char *suffix,
-    struct gw_err *err)
+plan_section(struct tree_plan *p, const struct conf_section *s,
+    const char *suffix, struct gw_err *err)
 {
 	const struct conf_key *k;
 	size_t i;
@@ -126,7 +56,7 @@ plan_section(struct plan *p, const struct conf_section *s, const char *suffix,
 
 struct init_report {
 	struct run		*r;
-	const struct plan	*p;
+	const struct tree_plan	*p;
 	int			 failed;
 };
 
@@ -146,14 +76,13 @@ init_result(void *arg, size_t idx, int ok, int rc, const char *msg)
 int
 cmd_init(struct cli *cli, int argc, char **argv)
 {
-	struct plan p = { NULL, 0 };
+	struct tree_plan p;
 	struct gw_err err;
 	struct run r;
-	struct gw_dn suf, base;
-	struct gw_record probe;
+	struct gw_dn base;
 	struct init_report rep;
-	size_t i, failed, created = 0;
-	int rc = GW_EXIT_RUNTIME, exists;
+	size_t i, failed, planned;
+	int rc = GW_EXIT_RUNTIME;
 
 	(void)argv;
 	if (argc != 1) {
@@ -163,39 +92,24 @@ cmd_init(struct cli *cli, int argc, char **argv)
 	gw_err_init(&err);
 	if (run_open(cli, &r, RUN_GAL, &err) == -1)
 		return run_fail(&err);
-	gw_dn_init(&suf);
+	tree_plan_init(&p);
 	gw_dn_init(&base);
-	/* the suffix entry itself (its parents are outside the database) */
-	if (*r.conf->suffix != '\0') {
-		if (gw_dn_parse_ldap(r.conf->suffix, NULL, &suf, &err) == -1)
-			goto done;
-		if (plan_entry(&p, r.conf->suffix, suf.rdn[suf.n - 1].type,
-		    suf.rdn[suf.n - 1].value, &err) == -1)
-			goto done;
-	}
+	if (tree_plan_suffix(&p, r.conf->suffix, &err) == -1)
+		goto done;
 	gw_dn_push(&base, "o", r.conf->organization);
 	gw_dn_push(&base, "ou", r.conf->site);
 	gw_dn_push(&base, "cn", "Recipients");
-	if (plan_dn(&p, &base, r.conf->suffix, &err) == -1)
+	if (tree_plan_dn(&p, &base, r.conf->suffix, &err) == -1)
 		goto done;
 	for (i = 0; i < r.conf->nsec; i++)
 		if (plan_section(&p, &r.conf->sec[i], r.conf->suffix,
 		    &err) == -1)
 			goto done;
 	/* only what is missing: an existing entry is left as it is */
+	planned = p.n;
+	if (tree_plan_missing(&p, r.gal, &err) == -1)
+		goto done;
 	for (i = 0; i < p.n; i++) {
-		if ((exists = gal_read(r.gal, p.ch[i].dn, NULL, &probe,
-		    &err)) == -1)
-			goto done;
-		gw_record_release(&probe);
-		if (exists) {
-			gw_change_release(&p.ch[i]);
-			p.ch[i].op = GW_OP_NONE;
-		}
-	}
-	for (i = 0; i < p.n; i++) {
-		if (p.ch[i].op == GW_OP_NONE)
-			continue;
 		rep.r = &r;
 		rep.p = &p;
 		rep.failed = 0;
@@ -211,16 +125,12 @@ cmd_init(struct cli *cli, int argc, char **argv)
 		evlog_emit(&r.ev, EV_INIT_CREATED, GW_SEV_INFO, NULL,
 		    p.ch[i].dn, "created");
 		printf("created %s\n", p.ch[i].dn);
-		created++;
 	}
-	printf("init: %zu created, %zu already present\n", created,
-	    p.n - created);
+	printf("init: %zu created, %zu already present\n", p.n,
+	    planned - p.n);
 	rc = GW_EXIT_OK;
 done:
-	for (i = 0; i < p.n; i++)
-		gw_change_release(&p.ch[i]);
-	free(p.ch);
-	gw_dn_release(&suf);
+	tree_plan_release(&p);
 	gw_dn_release(&base);
 	run_close(&r);
 	return rc == GW_EXIT_OK ? rc : run_fail(&err);

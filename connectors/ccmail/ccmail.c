@@ -13,6 +13,7 @@
 #include "gal.h"
 #include "journal.h"
 #include "state.h"
+#include "tree.h"
 
 #define CC_WINDOW	64	/* LDAP operations in flight */
 #define CC_TXN		500	/* operations per RFC 5805 transaction */
@@ -400,6 +401,10 @@ apply_ldap(struct cc_cycle *c, struct gw_err *err)
 	rest = gw_calloc(c->nplan + 1, sizeof(*rest));
 	for (i = 0; i < c->nplan; i++)
 		nadds += c->plan[i].op == GW_OP_ADD;
+	/* the import container (and what is above it) before its entries */
+	if (nadds > 0 && tree_ensure(c->cy, c->cc->name, &c->cc->import_dn,
+	    c->cc->import_ldap, err) == -1)
+		goto done;
 	/*
 	 * Many adds go in transactions, but only those whose DN is seen
 	 * to be free: a transaction that fails at commit is what slapd

@@ -15,6 +15,7 @@
 
 #include "gal.h"
 #include "io_view.h"
+#include "tree.h"
 
 /* more records than this: read the container and the addresses at once */
 #define IO_PRELOAD	100
@@ -474,6 +475,12 @@ write_plan(struct view *v)
 	struct gw_buf b;
 	size_t i, failed;
 
+	/* the import container (and what is above it) before its entries */
+	for (i = 0; i < v->nch && v->ch[i].op != GW_OP_ADD; i++)
+		continue;
+	if (i < v->nch && tree_ensure(v->c->cy, v->c->io->name, &v->ct->dn,
+	    v->ct->ldap, v->err) == -1)
+		return -1;
 	if (v->c->cy->dry_run) {
 		gw_buf_init(&b, 0);
 		for (i = 0; i < v->nch; i++)

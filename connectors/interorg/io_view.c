@@ -196,12 +196,13 @@ io_preload(struct view *v)
 	    NULL };
 	int missing;
 
+	/*
+	 * A missing container is an empty one: write_plan creates it (and
+	 * what is above it) before its first entry.
+	 */
 	if (gal_search(v->c->cy->gal, v->ct->ldap, GAL_SCOPE_ONE,
 	    "(objectClass=*)", NULL, container_cb, v, &missing, v->err) == -1)
 		return -1;
-	if (missing)
-		return gw_err_set(v->err, GW_EXIT_RUNTIME, "import container "
-		    "%s does not exist (run galgate init?)", v->ct->x500);
 	if (gal_search(v->c->cy->gal, v->c->io->suffix, GAL_SCOPE_SUB,
 	    "(|(mail=*)(galgateProxyAddress=smtp:*))", addr_attrs, address_cb,
 	    v, &missing, v->err) == -1)

@@ -15,6 +15,7 @@
 
 #include "gal.h"
 #include "pcmail.h"
+#include "tree.h"
 
 #define PCM_WINDOW	64	/* LDAP operations in flight */
 #define PCM_TXN		500	/* operations per RFC 5805 transaction */
@@ -187,13 +188,13 @@ load_snapshot(struct pcm_import *im, struct gw_err *err)
 	if (im->snapshot)
 		return 0;
 	im->total = 0;
+	/*
+	 * A missing container is an empty one: pcm_import_apply creates it
+	 * (and what is above it) before its first entry.
+	 */
 	if (gal_search(im->c->cy->gal, im->peer->import_ldap, GAL_SCOPE_ONE,
 	    "(objectClass=*)", NULL, snapshot_cb, im, &missing, err) == -1)
 		return -1;
-	if (missing)
-		return gw_err_set(err, GW_EXIT_RUNTIME, "import container %s "
-		    "of requestor %s does not exist (run galgate init?)",
-		    im->peer->import_ldap, im->peer->id);
 	im->snapshot = 1;
 	im->total_known = 1;
 	return 0;
@@ -861,6 +862,17 @@ pcm_import_apply(struct pcm_import *im, struct gw_err *err)
 	size_t k, i, n, failed;
 	int rc = 0;
 
+	/* the import container (and what is above it) before its entries */
+	for (k = 0; k < PH_COUNT; k++)
+		for (i = 0; i < im->nch[k]; i++)
+			if (im->ch[k][i].op == GW_OP_ADD)
+				goto ensure;
+	goto apply;
+ensure:
+	if (tree_ensure(im->c->cy, im->c->pc->name, &im->peer->import_dn,
+	    im->peer->import_ldap, err) == -1)
+		return -1;
+apply:
 	for (k = 0; rc == 0 && k < PH_COUNT; k++) {
 		n = im->nch[k];
 		if (n == 0)
