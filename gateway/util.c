@@ -150,8 +150,11 @@ gw_buf_detach(struct gw_buf *b)
 {
 	char *s = b->buf;
 
+	/* detached strings are often kept: give back the spare capacity */
 	if (s == NULL)
 		s = gw_strdup("");
+	else
+		s = gw_realloc(s, b->len + 1);
 	gw_buf_init(b, b->max);
 	return s;
 }

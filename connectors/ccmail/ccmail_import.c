@@ -348,7 +348,9 @@ add_plan(struct cc_cycle *c, enum gw_op op, const struct cc_entry *e,
 {
 	struct cc_plan *p;
 
-	c->plan = gw_realloc(c->plan, (c->nplan + 1) * sizeof(*c->plan));
+	if ((c->nplan & (c->nplan - 1)) == 0)	/* doubling */
+		c->plan = gw_realloc(c->plan, (c->nplan == 0 ? 1 :
+		    c->nplan * 2) * sizeof(*c->plan));
 	p = &c->plan[c->nplan++];
 	p->op = op;
 	p->e = e;
