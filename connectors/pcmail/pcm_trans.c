@@ -50,8 +50,13 @@ pcm_batch_release(struct pcm_batch *b)
 int
 pcm_mail_type(const char *type, size_t len)
 {
-	static const char *const mail[] = { "PCM", "PROFS", "SNADS", "OV",
-	    "FFAPI", NULL };
+	/*
+	 * MS and CSI are PCM under other names: an address is checked before
+	 * its type is folded to PCM, so they must get the same NET/PO/MAILBOX
+	 * rules, or "MS:" would carry any text into a PCM address.
+	 */
+	static const char *const mail[] = { "PCM", "MS", "CSI", "PROFS",
+	    "SNADS", "OV", "FFAPI", NULL };
 	size_t i;
 
 	for (i = 0; mail[i] != NULL; i++)

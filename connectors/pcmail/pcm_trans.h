@@ -88,7 +88,10 @@ void	pcm_txn_release(struct pcm_txn *);
 int	pcm_parse(const char *text, size_t len, struct gw_codepage *cp,
 	    long line0, struct pcm_batch *b, struct gw_err *err);
 
-/* 1 if the type keeps NET/PO/MAILBOX lists (PCM, PROFS, SNADS, OV, FFAPI). */
+/*
+ * 1 if the type keeps NET/PO/MAILBOX lists: PCM (and its synonyms MS and
+ * CSI), PROFS, SNADS, OV, FFAPI.
+ */
 int	pcm_mail_type(const char *type, size_t len);
 /*
  * Checks an address "TYPE:rest" (UTF-8): type 1-10 letters or digits;

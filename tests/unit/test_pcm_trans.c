@@ -397,3 +397,41 @@ Test(pcm_trans, address_rules)
 	cr_assert_not_null(pcm_check_addr("SMTP:a b@c"));
 	cr_assert_not_null(pcm_check_addr("nocolon"));
 }
+
+/*
+ * MS: and CSI: are PCM: under other names (found by fuzz_pcm_trans): they
+ * obey the NET/PO/MAILBOX rules before they are folded to PCM, and an
+ * R line may name a postoffice with them.
+ */
+Test(pcm_trans, pcm_synonyms_follow_the_pcm_rules, .init = setup,
+    .fini = teardown)
+{
+	static const char text[] =
+	    "A Wong, Lee\tms:contoso/seapo2/lw\xffng\n"
+	    "A Lee, Ann\tCSI:CONTOSO/SEAPO2/A.LEE\n"
+	    "A Good, Guy\tMS:CONTOSO/SEAPO2/GGOOD\n"
+	    "R MS:CONTOSO/SEAPO2\n"
+	    "R CSI:CONTOSO\n";
+	static const struct want want[] = {
+		{ 'A', 0, 0, "Good, Guy", "PCM:CONTOSO/SEAPO2/GGOOD", NULL, NULL,
+		    NULL, 3 },
+		{ 'R', 0, 0, NULL, "PCM:CONTOSO/SEAPO2", NULL, NULL, NULL, 4 },
+	};
+	struct pcm_batch b;
+	struct gw_err err;
+
+	cr_assert_not_null(pcm_check_addr("MS:CONTOSO/SEAPO1/J.SMITH"));
+	cr_assert_not_null(pcm_check_addr("csi:CONTOSO/SEAPO1"));
+	cr_assert_null(pcm_check_addr("MS:CONTOSO/SEAPO1/JSMITH"));
+	pcm_batch_init(&b);
+	gw_err_init(&err);
+	cr_assert_eq(pcm_parse(text, sizeof(text) - 1, &cp, 1, &b, &err), 0);
+	cr_assert_eq(b.nbad, 3, "%zu bad lines", b.nbad);
+	cr_assert_eq(b.bad[0].line, 1);
+	cr_assert(strstr(b.bad[0].why, "letters and digits") != NULL, "%s",
+	    b.bad[0].why);
+	cr_assert_eq(b.bad[1].line, 2);
+	cr_assert_eq(b.bad[2].line, 5);
+	check(&b, want, sizeof(want) / sizeof(want[0]));
+	pcm_batch_release(&b);
+}
