@@ -221,8 +221,10 @@ record_field(struct parser *ps, char *line, size_t len, long lineno)
 		v++;
 		while (*v == ' ')
 			v++;
-		if (io_base64_decode(v, strlen(v), &dec) == -1)
-			return perr(ps, lineno, "%s: bad base64", name);
+		if (io_base64_decode(v, strlen(v), &dec) == -1) {
+			perr(ps, lineno, "%s: bad base64", name);
+			goto done;
+		}
 		if (dec.buf == NULL)
 			gw_buf_addstr(&dec, "");
 		v = dec.buf;

@@ -239,6 +239,8 @@ Test(iosync, bad_input_names_the_message_and_the_line)
 		{ "op: add\nusn: 1\nsn: a\nsn: b\n",
 		    ":13: sn given twice in one record" },
 		{ "op: add\nusn: 1\nsn:: ***\n", ":12: sn: bad base64" },
+		/* good quanta first: what they decoded to is freed */
+		{ "op: add\nusn: 1\nsn:: U21pdGgg!!!!\n", ":12: sn: bad base64" },
 		{ "op: add\nusn: 1\nsn:: /w==\n", ":12: sn: value is not UTF-8" },
 		{ " continued\n", ":10: continuation line without a line" },
 		{ "op: add\nusn: 1\nclass: robot\n",
