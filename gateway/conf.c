@@ -549,35 +549,59 @@ add_entry(struct conf_section *s, const char *key, const char *value, int line)
 	s->n++;
 }
 
+/*
+ * Reads one line into line (CONF_MAX_LINE bytes and a NUL) without its
+ * LF.  Returns its length, which may exceed what was kept, or -1 at the
+ * end of the file; *nul says whether it held a NUL byte, which fgets
+ * would have hidden by cutting the value short there.
+ */
+static long
+read_line(FILE *fp, char *line, size_t *total, int *nul)
+{
+	size_t n = 0;
+	int c;
+
+	*nul = 0;
+	while ((c = getc_unlocked(fp)) != EOF && c != '\n') {
+		if (++*total > CONF_MAX_SIZE)
+			return (long)n;
+		if (c == '\0')
+			*nul = 1;
+		if (n < CONF_MAX_LINE)
+			line[n] = (char)c;
+		n++;
+	}
+	if (c == EOF && n == 0)
+		return -1;
+	if (c == '\n')
+		++*total;
+	line[n < CONF_MAX_LINE ? n : CONF_MAX_LINE] = '\0';
+	return (long)n;
+}
+
 /* Reads the file into sections; syntax problems are reported. */
 static int
 parse_file(struct loader *ld, struct gw_conf *c, FILE *fp)
 {
-	char line[CONF_MAX_LINE + 2], *p, *eq, *end;
+	char line[CONF_MAX_LINE + 1], *p, *eq, *end;
 	struct conf_section *cur = NULL;
-	int lineno = 0, skip_long = 0;
-	size_t total = 0, len;
+	int lineno = 0, nul;
+	size_t total = 0;
+	long len;
 
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		len = strlen(line);
-		total += len;
+	while ((len = read_line(fp, line, &total, &nul)) != -1) {
 		if (total > CONF_MAX_SIZE) {
 			problem(ld, lineno + 1, "file larger than %d bytes",
 			    CONF_MAX_SIZE);
 			return -1;
 		}
-		if (skip_long) {
-			skip_long = line[len - 1] != '\n';
-			continue;
-		}
 		lineno++;
-		if (len > CONF_MAX_LINE && line[len - 1] != '\n') {
+		if (len > CONF_MAX_LINE) {
 			problem(ld, lineno, "line longer than %d bytes",
 			    CONF_MAX_LINE);
-			skip_long = 1;
 			continue;
 		}
-		if (memchr(line, '\0', len) != NULL && strlen(line) != len) {
+		if (nul) {
 			problem(ld, lineno, "NUL byte in line");
 			continue;
 		}

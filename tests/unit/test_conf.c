@@ -215,6 +215,47 @@ Test(conf, secret_file_readable_by_others_is_refused, .init = setup,
 	free(text);
 }
 
+/*
+ * A NUL byte is reported, never a value cut short where it stands (found
+ * by fuzz_conf: fgets hid it); an overlong line is one problem.
+ */
+Test(conf, nul_bytes_and_long_lines_are_reported, .init = setup,
+    .fini = teardown)
+{
+	static const char text[] = GAL "site = HQ\0-and-more\n"	/* 6 */
+	    "[connector one]\ntype = testconn\n";
+	char *path = write_conf("galgate.conf", "", 0644), *buf = NULL, *big;
+	size_t len = 0;
+	struct gw_conf *c;
+	struct gw_err err;
+	FILE *fp, *errs;
+
+	fp = fopen(path, "w");
+	cr_assert_not_null(fp);
+	fwrite(text, 1, sizeof(text) - 1, fp);
+	big = malloc(5000);
+	memset(big, 'x', 5000);
+	fputs("retries = ", fp);
+	fwrite(big, 1, 5000, fp);				/* 9 */
+	fputs("\nbogus = 1\n", fp);				/* 10 */
+	fclose(fp);
+	free(big);
+	errs = open_memstream(&buf, &len);
+	gw_err_init(&err);
+	c = conf_load(path, errs, &err);
+	fclose(errs);
+	cr_assert_null(c);
+	cr_assert(strstr(buf, "galgate.conf:6: NUL byte in line") != NULL,
+	    "%s", buf);
+	cr_assert(strstr(buf, "galgate.conf:9: line longer than 4096 bytes")
+	    != NULL, "%s", buf);
+	cr_assert(strstr(buf, "galgate.conf:10: unknown key 'bogus'") != NULL,
+	    "%s", buf);
+	cr_assert(strstr(err.msg, ": 3 configuration errors") != NULL, "%s",
+	    err.msg);
+	free(buf);
+}
+
 Test(conf, threshold_values)
 {
 	struct gw_threshold t;
