@@ -276,8 +276,18 @@ hexval(int c)
 }
 
 /*
- * RFC 4514 string to RDNs, leaf first as written; spaces around ',' '='
- * and around values are tolerated (RFC 2253 habit), escaped spaces kept.
+ * Blanks OpenLDAP ignores around separators and at the end of a value
+ * (its LDAP_DN_ASCII_SPACE): a DN must mean here what it means to slapd.
+ */
+static int
+dn_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/*
+ * RFC 4514 string to RDNs, leaf first as written; blanks around ',' '='
+ * and around values are tolerated (RFC 2253 habit), escaped ones kept.
  */
 static int
 ldap_split(const char *s, struct gw_dn *leaf_first, struct gw_err *err)
@@ -294,7 +304,7 @@ ldap_split(const char *s, struct gw_dn *leaf_first, struct gw_err *err)
 		    GW_DN_MAX_LEN);
 		goto fail;
 	}
-	while (*p == ' ')
+	while (dn_space(*p))
 		p++;
 	if (*p == '\0')
 		goto done;
@@ -303,13 +313,13 @@ ldap_split(const char *s, struct gw_dn *leaf_first, struct gw_err *err)
 
 		gw_buf_reset(&type);
 		gw_buf_reset(&val);
-		while (*p == ' ')
+		while (dn_space(*p))
 			p++;
-		while (*p != '\0' && *p != '=' && *p != ' ' && *p != ',') {
+		while (*p != '\0' && *p != '=' && !dn_space(*p) && *p != ',') {
 			if (gw_buf_addch(&type, *p++) == -1)
 				goto bad;
 		}
-		while (*p == ' ')
+		while (dn_space(*p))
 			p++;
 		if (*p != '=' || !type_valid(type.buf, type.len)) {
 			gw_err_set(err, GW_EXIT_USAGE, "LDAP DN: RDN %zu is "
@@ -317,7 +327,7 @@ ldap_split(const char *s, struct gw_dn *leaf_first, struct gw_err *err)
 			goto fail;
 		}
 		p++;
-		while (*p == ' ')
+		while (dn_space(*p))
 			p++;
 		if (*p == '#') {
 			gw_err_set(err, GW_EXIT_USAGE, "LDAP DN: RDN %zu: "
@@ -359,10 +369,10 @@ ldap_split(const char *s, struct gw_dn *leaf_first, struct gw_err *err)
 			}
 			if (gw_buf_addch(&val, *p++) == -1)
 				goto bad;
-			if (val.buf[val.len - 1] != ' ')
+			if (!dn_space(val.buf[val.len - 1]))
 				keep = val.len;
 		}
-		/* unescaped trailing spaces are not part of the value */
+		/* unescaped trailing blanks are not part of the value */
 		val.len = keep;
 		if (val.buf != NULL)
 			val.buf[keep] = '\0';
@@ -378,7 +388,7 @@ ldap_split(const char *s, struct gw_dn *leaf_first, struct gw_err *err)
 		if (*p == '\0')
 			break;
 		p++;		/* ',' */
-		while (*p == ' ')
+		while (dn_space(*p))
 			p++;
 		if (*p == '\0') {
 			gw_err_set(err, GW_EXIT_USAGE, "LDAP DN ends with ','");
@@ -549,8 +559,13 @@ gw_ldap_escape_value(struct gw_buf *b, const char *v, size_t len)
 
 	for (i = 0; i < len; i++) {
 		c = (unsigned char)v[i];
-		if (c == 0) {
-			if (gw_buf_addstr(b, "\\00") == -1)
+		/*
+		 * Control characters in hex: OpenLDAP drops an unescaped tab,
+		 * CR or LF at the end of a value, which would make the DN
+		 * name another entry.
+		 */
+		if (c < 0x20 || c == 0x7f) {
+			if (gw_buf_printf(b, "\\%02X", c) == -1)
 				return -1;
 			continue;
 		}
