@@ -81,9 +81,16 @@ alnum_run(const char *s, size_t len)
 const char *
 pcm_check_addr(const char *addr)
 {
-	const char *colon = strchr(addr, ':'), *rest, *s1, *s2;
+	const char *colon = strchr(addr, ':'), *rest, *s1, *s2, *p;
 	size_t tlen;
 
+	/*
+	 * A tab read inside an address would go out as a blank (the writer
+	 * makes control characters blanks): another address, and churn.
+	 */
+	for (p = addr; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return "the address holds a control character";
 	if (colon == NULL)
 		return "no address type (TYPE:address)";
 	tlen = (size_t)(colon - addr);

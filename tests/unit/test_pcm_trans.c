@@ -396,6 +396,30 @@ Test(pcm_trans, address_rules)
 	cr_assert_not_null(pcm_check_addr("ELEVENCHARS:x"));
 	cr_assert_not_null(pcm_check_addr("SMTP:a b@c"));
 	cr_assert_not_null(pcm_check_addr("nocolon"));
+	/* found by fuzz_pcm_trans: the writer would send a blank instead */
+	cr_assert_not_null(pcm_check_addr("X400:c=US;pn=John\tSmith"));
+	cr_assert_not_null(pcm_check_addr("FAX:555\x7f"));
+}
+
+/* The tab form splits at the first tab: a second one is in the address. */
+Test(pcm_trans, a_tab_inside_an_address_is_refused, .init = setup,
+    .fini = teardown)
+{
+	static const char text[] = "A Wong, Lee\tTMS:contoso\tTms:x\n"
+	    "A Wong, Lee\tTMS:contoso Tms:x\n";
+	struct pcm_batch b;
+	struct gw_err err;
+
+	pcm_batch_init(&b);
+	gw_err_init(&err);
+	cr_assert_eq(pcm_parse(text, sizeof(text) - 1, NULL, 1, &b, &err), 0);
+	cr_assert_eq(b.nbad, 1);
+	cr_assert_eq(b.bad[0].line, 1);
+	cr_assert(strstr(b.bad[0].why, "control character") != NULL, "%s",
+	    b.bad[0].why);
+	cr_assert_eq(b.n, 1);
+	cr_assert_str_eq(b.txn[0].addr, "TMS:contoso Tms:x");
+	pcm_batch_release(&b);
 }
 
 /*
