@@ -55,7 +55,13 @@ perr(struct parser *ps, long line, const char *fmt, ...)
 	    msg);
 }
 
-/* Next physical line without its line end: 1, 0 at the end, -1 error. */
+/*
+ * Next physical line without its line end and trailing blanks: 1, 0 at
+ * the end, -1 error.  The MAC does not cover trailing blanks (mail
+ * systems strip them), so they must not count here either: otherwise a
+ * relay could add some to a value, or make a blank line a continuation,
+ * without breaking the MAC.  The writer never ends a line with a blank.
+ */
 static int
 next_line(struct parser *ps, const char **s, size_t *n)
 {
@@ -70,6 +76,8 @@ next_line(struct parser *ps, const char **s, size_t *n)
 	*s = ps->p;
 	ps->p += len + (nl != NULL);
 	if (len > 0 && (*s)[len - 1] == '\r')
+		len--;
+	while (len > 0 && ((*s)[len - 1] == ' ' || (*s)[len - 1] == '\t'))
 		len--;
 	if (len > IO_LINE_MAX)
 		return perr(ps, ps->line, "line longer than %d bytes",
