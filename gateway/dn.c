@@ -89,11 +89,15 @@ gw_dn_detect(const char *s)
 	return GW_DN_LDAP;
 }
 
-/* An attribute type: a keystring (RFC 4512 descr) or a numeric OID. */
+/*
+ * An attribute type (RFC 4512): a keystring (descr), or a numericoid,
+ * numbers without leading zeros joined by single dots.  slapd refuses
+ * "2.5..4" or ".5", so they must not get into a DN galgate writes.
+ */
 static int
 type_valid(const char *t, size_t len)
 {
-	size_t i;
+	size_t i, start;
 
 	if (len == 0 || len > 64)
 		return 0;
@@ -103,10 +107,17 @@ type_valid(const char *t, size_t len)
 				return 0;
 		return 1;
 	}
-	for (i = 0; i < len; i++)
-		if (!isdigit((unsigned char)t[i]) && t[i] != '.')
+	for (start = i = 0; i <= len; i++) {
+		if (i < len && isdigit((unsigned char)t[i]))
+			continue;
+		if (i < len && t[i] != '.')
 			return 0;
-	return t[len - 1] != '.';
+		/* a number ends here: not empty, no leading zero */
+		if (i == start || (t[start] == '0' && i - start > 1))
+			return 0;
+		start = i + 1;
+	}
+	return 1;
 }
 
 static int

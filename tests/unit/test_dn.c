@@ -170,6 +170,20 @@ Test(dn, control_characters_mean_what_they_mean_to_slapd)
 	gw_dn_release(&dn);
 }
 
+Test(dn, numeric_oid_types)
+{
+	struct gw_dn dn;
+	struct gw_err err;
+
+	gw_err_init(&err);
+	gw_dn_init(&dn);
+	cr_assert_eq(gw_dn_parse_ldap("2.5.4.3=x,0.9.2342.19200300.100.1.25="
+	    "example", NULL, &dn, &err), 0, "%s", err.msg);
+	cr_assert_str_eq(dn.rdn[0].type, "0.9.2342.19200300.100.1.25");
+	cr_assert_str_eq(dn.rdn[1].type, "2.5.4.3");
+	gw_dn_release(&dn);
+}
+
 Test(dn, rejects_bad_input)
 {
 	static const char *bad[] = {
@@ -188,6 +202,11 @@ Test(dn, rejects_bad_input)
 		"a@o@Org@cn@a\\x",		/* bad DAPI escape */
 		"cn=x,o=Other,dc=else,dc=com",	/* outside the suffix */
 		"cn=a\"b,o=Org",		/* unescaped quote */
+		/* numeric OIDs slapd refuses (found by fuzz_dn) */
+		"2.5..4=x,o=Org",
+		".5=x,o=Org",
+		"/o=Org/2.5.4.=x",
+		"/o=Org/01.2=x",
 		NULL
 	};
 	struct gw_dn dn;
