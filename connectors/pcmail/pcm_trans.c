@@ -561,6 +561,29 @@ tdef_line(const char *t, size_t tl)
 	return c != NULL && (size_t)(c - t) + 1 < tl && c[1] == '~';
 }
 
+/*
+ * After an M, an indented line starting with '-' is its second line when
+ * an address stands in the fixed column (a name may start with '-', and
+ * the writer always uses the columns), a template line otherwise.
+ */
+static int
+dash_second_line(const struct parser *p, const char *s, size_t len)
+{
+	size_t k = 0, want = p->numwidth + 2;
+	const char *rest;
+
+	if (!p->want_second || p->skipping || len == 0 || s[0] != ' ')
+		return 0;
+	while (k < len && s[k] == ' ')
+		k++;
+	k = k >= want ? want : k;
+	rest = s + k;
+	len -= k;
+	return len > PCM_NAME_MAX + 1 && rest[PCM_NAME_MAX] == ' ' &&
+	    rest[PCM_NAME_MAX + 1] != ' ' &&
+	    type_prefix(rest + PCM_NAME_MAX + 1, len - PCM_NAME_MAX - 1);
+}
+
 static void
 read_line(struct parser *p, const char *s, size_t len)
 {
@@ -589,7 +612,7 @@ read_line(struct parser *p, const char *s, size_t len)
 	}
 	if (p->in_tdef && tdef_line(t, tl))
 		return;
-	if (t[0] == '-') {
+	if (t[0] == '-' && !dash_second_line(p, s, len)) {
 		read_template(p, t, tl);
 		return;
 	}

@@ -459,3 +459,47 @@ Test(pcm_trans, pcm_synonyms_follow_the_pcm_rules, .init = setup,
 	check(&b, want, sizeof(want) / sizeof(want[0]));
 	pcm_batch_release(&b);
 }
+
+/*
+ * A modify's second line may carry a name that starts with '-' (found by
+ * fuzz_pcm_trans): with the address in its column it is the second line,
+ * not a template line, so what the writer wrote reads back the same.
+ */
+Test(pcm_trans, a_second_line_name_may_start_with_a_dash, .init = setup,
+    .fini = teardown)
+{
+	static const struct want want[] = {
+		{ 'M', 1, 7, "Help Desk", "PCM:NET/PO/HELP", "- Help Desk -",
+		    "PCM:NET/PO/HELP", "Title:=Team", 1 },
+		{ 'M', 0, 0, "Doe, John", "PCM:NET/PO/JOHND", NULL, NULL,
+		    "Phone:=555 PCM:X/Y/Z", 4 },
+	};
+	struct pcm_txn t;
+	struct pcm_tpl tpl = { (char *)"Title:", (char *)"Team" };
+	struct pcm_batch b;
+	struct gw_buf out;
+	struct gw_err err;
+	static const char more[] = "M Doe, John\tPCM:NET/PO/JOHND\n"
+	    "  - Phone:/555 PCM:X/Y/Z\n";
+
+	memset(&t, 0, sizeof(t));
+	t.code = 'M';
+	t.numbered = 1;
+	t.seq = 7;
+	t.name = (char *)"Help Desk";
+	t.addr = (char *)"PCM:NET/PO/HELP";
+	t.new_name = (char *)"- Help Desk -";
+	t.new_addr = (char *)"PCM:NET/PO/HELP";
+	t.tpl = &tpl;
+	t.ntpl = 1;
+	gw_buf_init(&out, 0);
+	cr_assert_eq(pcm_write_txn(&out, &t, &cp, NULL), 0);
+	gw_buf_add(&out, more, sizeof(more) - 1);
+	pcm_batch_init(&b);
+	gw_err_init(&err);
+	cr_assert_eq(pcm_parse(out.buf, out.len, &cp, 1, &b, &err), 0);
+	cr_assert_eq(b.nbad, 0, "%s", b.nbad ? b.bad[0].why : "");
+	check(&b, want, sizeof(want) / sizeof(want[0]));
+	pcm_batch_release(&b);
+	gw_buf_release(&out);
+}
