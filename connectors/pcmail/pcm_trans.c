@@ -828,8 +828,14 @@ pcm_write_txn(struct gw_buf *out, const struct pcm_txn *t,
 			if ((*p == '/' && gw_buf_addch(&esc, '/') == -1) ||
 			    gw_buf_addch(&esc, *p) == -1)
 				goto toobig;
+		/*
+		 * A value starting with '/' would make the separator read
+		 * as a doubled '/' of the prompt; a blank keeps them apart
+		 * (readers trim values).
+		 */
 		if (put_text(out, cp, esc.buf != NULL ? esc.buf : "",
-		    replaced) == -1 || gw_buf_addch(out, '/') == -1 ||
+		    replaced) == -1 || gw_buf_addstr(out,
+		    t->tpl[i].value[0] == '/' ? "/ " : "/") == -1 ||
 		    put_text(out, cp, t->tpl[i].value, replaced) == -1 ||
 		    line_end(out, start) == -1)
 			goto toobig;

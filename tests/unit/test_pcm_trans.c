@@ -461,21 +461,22 @@ Test(pcm_trans, pcm_synonyms_follow_the_pcm_rules, .init = setup,
 }
 
 /*
- * A modify's second line may carry a name that starts with '-' (found by
- * fuzz_pcm_trans): with the address in its column it is the second line,
- * not a template line, so what the writer wrote reads back the same.
+ * A modify's second line may carry a name that starts with '-', and a
+ * template value may start with '/' (both found by fuzz_pcm_trans): what
+ * the writer wrote reads back the same.
  */
-Test(pcm_trans, a_second_line_name_may_start_with_a_dash, .init = setup,
+Test(pcm_trans, dashes_and_slashes_survive_the_writer, .init = setup,
     .fini = teardown)
 {
 	static const struct want want[] = {
 		{ 'M', 1, 7, "Help Desk", "PCM:NET/PO/HELP", "- Help Desk -",
-		    "PCM:NET/PO/HELP", "Title:=Team", 1 },
+		    "PCM:NET/PO/HELP", "Title:=Team|City/ST:=/Zip:/98052", 1 },
 		{ 'M', 0, 0, "Doe, John", "PCM:NET/PO/JOHND", NULL, NULL,
-		    "Phone:=555 PCM:X/Y/Z", 4 },
+		    "Phone:=555 PCM:X/Y/Z", 5 },
 	};
 	struct pcm_txn t;
-	struct pcm_tpl tpl = { (char *)"Title:", (char *)"Team" };
+	struct pcm_tpl tpl[2] = { { (char *)"Title:", (char *)"Team" },
+	    { (char *)"City/ST:", (char *)"/Zip:/98052" } };
 	struct pcm_batch b;
 	struct gw_buf out;
 	struct gw_err err;
@@ -490,8 +491,8 @@ Test(pcm_trans, a_second_line_name_may_start_with_a_dash, .init = setup,
 	t.addr = (char *)"PCM:NET/PO/HELP";
 	t.new_name = (char *)"- Help Desk -";
 	t.new_addr = (char *)"PCM:NET/PO/HELP";
-	t.tpl = &tpl;
-	t.ntpl = 1;
+	t.tpl = tpl;
+	t.ntpl = 2;
 	gw_buf_init(&out, 0);
 	cr_assert_eq(pcm_write_txn(&out, &t, &cp, NULL), 0);
 	gw_buf_add(&out, more, sizeof(more) - 1);
