@@ -485,7 +485,7 @@ read_template(struct parser *p, const char *s, size_t len)
 	}
 	/* "- Prompt:/value": '/' inside the prompt is doubled */
 	i = 1;
-	while (i < len && s[i] == ' ')
+	while (i < len && (s[i] == ' ' || s[i] == '\t'))
 		i++;
 	gw_buf_init(&prompt, PCM_MAX_LINE);
 	for (; i < len; i++) {

@@ -461,9 +461,9 @@ Test(pcm_trans, pcm_synonyms_follow_the_pcm_rules, .init = setup,
 }
 
 /*
- * A modify's second line may carry a name that starts with '-', and a
- * template value may start with '/' (both found by fuzz_pcm_trans): what
- * the writer wrote reads back the same.
+ * A modify's second line may carry a name that starts with '-', a
+ * template value may start with '/', a tab may pad a prompt (all found by
+ * fuzz_pcm_trans): what the writer wrote reads back the same.
  */
 Test(pcm_trans, dashes_and_slashes_survive_the_writer, .init = setup,
     .fini = teardown)
@@ -472,7 +472,7 @@ Test(pcm_trans, dashes_and_slashes_survive_the_writer, .init = setup,
 		{ 'M', 1, 7, "Help Desk", "PCM:NET/PO/HELP", "- Help Desk -",
 		    "PCM:NET/PO/HELP", "Title:=Team|City/ST:=/Zip:/98052", 1 },
 		{ 'M', 0, 0, "Doe, John", "PCM:NET/PO/JOHND", NULL, NULL,
-		    "Phone:=555 PCM:X/Y/Z", 5 },
+		    "Phone:=555 PCM:X/Y/Z|Title:=Boss", 5 },
 	};
 	struct pcm_txn t;
 	struct pcm_tpl tpl[2] = { { (char *)"Title:", (char *)"Team" },
@@ -481,7 +481,8 @@ Test(pcm_trans, dashes_and_slashes_survive_the_writer, .init = setup,
 	struct gw_buf out;
 	struct gw_err err;
 	static const char more[] = "M Doe, John\tPCM:NET/PO/JOHND\n"
-	    "  - Phone:/555 PCM:X/Y/Z\n";
+	    "  - Phone:/555 PCM:X/Y/Z\n"
+	    "-\t Title:/Boss\n";
 
 	memset(&t, 0, sizeof(t));
 	t.code = 'M';
