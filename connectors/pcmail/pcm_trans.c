@@ -99,6 +99,9 @@ pcm_check_addr(const char *addr)
 	rest = colon + 1;
 	if (*rest == '\0')
 		return "empty address";
+	/* the columns reader finds an address by "TYPE:" and no blank */
+	if (*rest == ' ')
+		return "a blank after the address type";
 	if (pcm_mail_type(addr, tlen)) {
 		/* error 20 and 69-71 of MS Mail: 10/10/10, alphanumeric */
 		if ((s1 = strchr(rest, '/')) == NULL ||

@@ -95,7 +95,7 @@ int	pcm_parse(const char *text, size_t len, struct gw_codepage *cp,
 int	pcm_mail_type(const char *type, size_t len);
 /*
  * Checks an address "TYPE:rest" (UTF-8): no control characters (a tab
- * included); type 1-10 letters or digits;
+ * included); type 1-10 letters or digits; rest not starting with a blank;
  * mail types NET/PO/MAILBOX with 1-10 letters or digits each; SMTP an
  * addr-spec without spaces.  Returns NULL or why it is wrong (static).
  */

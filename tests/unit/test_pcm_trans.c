@@ -399,6 +399,8 @@ Test(pcm_trans, address_rules)
 	/* found by fuzz_pcm_trans: the writer would send a blank instead */
 	cr_assert_not_null(pcm_check_addr("X400:c=US;pn=John\tSmith"));
 	cr_assert_not_null(pcm_check_addr("FAX:555\x7f"));
+	/* the tab form took it, the columns could not have */
+	cr_assert_not_null(pcm_check_addr("CM:     STERNS"));
 }
 
 /* The tab form splits at the first tab: a second one is in the address. */
