@@ -8,8 +8,10 @@ pkgs="build-essential cmake pkg-config libldap-dev liblmdb-dev
 	libcurl4-openssl-dev libssl-dev slapd ldap-utils lmdb-utils"
 if [ "${1:-}" = "--test" ]; then
 	# systemd: systemd-analyze verify and systemd-sysusers for the unit
-	# tests (no running systemd needed); groff-base: man page checks
-	pkgs="$pkgs libcriterion-dev postfix dovecot-imapd dovecot-lmtpd systemd groff-base"
+	# tests (no running systemd needed); groff-base: man page checks;
+	# clang and its runtime (libFuzzer, sanitizers): the fuzz targets
+	pkgs="$pkgs libcriterion-dev postfix dovecot-imapd dovecot-lmtpd systemd groff-base
+		clang libclang-rt-14-dev"
 fi
 
 missing=""

@@ -4,9 +4,11 @@
 # -O3), then on a build with AddressSanitizer, UndefinedBehaviorSanitizer
 # and leak detection, where any report fails the run.  Each integration
 # test starts and stops its own private slapd, and mail servers where it
-# needs them, on loopback.
+# needs them, on loopback.  Last, the libFuzzer targets of every parser
+# (clang) replay their crash regressions and fuzz for a few seconds each.
 #
-#   GALGATE_TEST_STAGES="release sanitize"   the stages to run (default both)
+#   GALGATE_TEST_STAGES="release sanitize fuzz"   the stages to run (default all)
+#   GALGATE_FUZZ_SECONDS=8                        fuzzing time per target
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -23,7 +25,7 @@ run_suite() {	# build-dir label
 	"$1/integration_tests" --jobs 2 || status=1
 }
 
-for stage in ${GALGATE_TEST_STAGES:-release sanitize}; do
+for stage in ${GALGATE_TEST_STAGES:-release sanitize fuzz}; do
 	case $stage in
 	release)
 		cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -42,6 +44,17 @@ for stage in ${GALGATE_TEST_STAGES:-release sanitize}; do
 			run_suite "$build" "sanitize (ASan+UBSan+LSan)"
 			exit $status
 		) || status=1
+		;;
+	fuzz)
+		# README "Fuzzing": a clang build of its own, the repository's
+		# corpus copied, never written
+		cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang \
+		    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGALGATE_FUZZ=ON \
+		    -DGALGATE_TESTS=OFF >/dev/null
+		cmake --build build-fuzz --target fuzz -j "$(nproc)" >/dev/null
+		echo "== fuzz: crash regressions, then" \
+		    "${GALGATE_FUZZ_SECONDS:-8}s per target"
+		tests/fuzz/run.sh -t "${GALGATE_FUZZ_SECONDS:-8}" || status=1
 		;;
 	*)
 		echo "tests/run.sh: unknown stage '$stage'" >&2
