@@ -777,8 +777,14 @@ validate(struct loader *ld, struct gw_conf *c)
 
 	if (conf_gal(c) == NULL)
 		problem(ld, 1, "no [gal] section");
-	for (i = 0; i < c->nsec; i++) {
-		s = &c->sec[i];
+	/*
+	 * Two passes: a requestor needs its connector's type, and may come
+	 * before the [connector] section in the file.
+	 */
+	for (i = 0; i < 2 * c->nsec; i++) {
+		s = &c->sec[i % c->nsec];
+		if ((i < c->nsec) == (s->kind == CONF_SEC_REQUESTOR))
+			continue;
 		switch (s->kind) {
 		case CONF_SEC_GAL:
 			tabs[0] = gal_keys;
@@ -843,7 +849,6 @@ validate(struct loader *ld, struct gw_conf *c)
 			break;
 		}
 	}
-	/* requestors are validated after every connector got its ops */
 	check_overlap(ld, c);
 }
 

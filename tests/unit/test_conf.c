@@ -119,6 +119,38 @@ Test(conf, good_file_loads, .init = setup, .fini = teardown)
 	free(text);
 }
 
+Test(conf, a_requestor_before_its_connector_belongs_to_it, .init = setup,
+    .fini = teardown)
+{
+	struct gw_conf *c;
+	const struct conf_section *r;
+	char *secret = strdup(write_conf("s.secret", "pw\n", 0600)), *text;
+	char *probs;
+
+	/* the requestor's keys are checked, and it is the connector's */
+	cr_assert_gt(asprintf(&text, GAL "[requestor NET/PO]\nconnector = one\n"
+	    "password_file = %s\nimport_container = /o=Contoso/ou=HQ/cn=PO\n"
+	    "bogus = 1\n\n[connector one]\ntype = testconn\n", secret), 0);
+	probs = load(text, &c);
+	cr_assert_not_null(probs);
+	cr_assert(strstr(probs, "galgate.conf:10: unknown key 'bogus'") !=
+	    NULL, "%s", probs);
+	free(probs);
+	free(text);
+	cr_assert_gt(asprintf(&text, GAL "[requestor NET/PO]\nconnector = one\n"
+	    "password_file = %s\nimport_container = /o=Contoso/ou=HQ/cn=PO\n"
+	    "\n[connector one]\ntype = testconn\n", secret), 0);
+	probs = load(text, &c);
+	cr_assert_null(probs, "%s", probs);
+	r = conf_next_requestor(c, conf_connector(c, "one"), NULL);
+	cr_assert_not_null(r, "the requestor was left out");
+	cr_assert_str_eq(r->name, "NET/PO");
+	cr_assert_not_null(r->ops);
+	conf_free(c);
+	free(text);
+	free(secret);
+}
+
 Test(conf, every_bad_line_is_reported, .init = setup, .fini = teardown)
 {
 	struct gw_conf *c;
