@@ -663,10 +663,18 @@ gal_apply(struct gal *g, const struct gw_change *ch, size_t n, size_t window,
 		 * it or below it is in flight, so a parent is there before
 		 * its child is added and a child gone before its parent is
 		 * deleted (in the order the caller lists them).
+		 *
+		 * And the last change goes alone, once every other one is
+		 * answered: syncprov moves contextCSN only to the newest CSN
+		 * committed with none older still pending, so changes that
+		 * finish out of order can leave it short of the newest one
+		 * until the next write, and a journal poll (the next cycle's,
+		 * too) misses that change.  Committed last with the newest
+		 * CSN, the last change brings contextCSN past the whole batch.
 		 */
 		change_keys(&ch[i], key);
 		do {
-			busy = 0;
+			busy = i == n - 1 && nfl > 0;
 			for (k = 0; k < nfl && !busy; k++)
 				busy = keys_conflict(key, &fl[k]);
 			if (busy || nfl == window) {

@@ -268,3 +268,73 @@ Test(journal, replaced_gal_is_noticed, .init = setup, .fini = teardown)
 	cr_assert_eq(count_of(o.text, "\"op\":\"add\""), 4, "%s", o.text);
 	out_free(&o);
 }
+
+/* The highest USN in "journal --json" output, 0 if none. */
+static unsigned long long
+last_usn(const char *json)
+{
+	const char *p = json, *q;
+	unsigned long long usn = 0;
+
+	while ((q = strstr(p, "{\"usn\":")) != NULL) {
+		usn = strtoull(q + 7, NULL, 10);
+		p = q + 7;
+	}
+	return usn;
+}
+
+/*
+ * galgate writes pipelined: every change of a batch is journaled by the
+ * poll that follows it, the last one too, however the server finished
+ * them (syncprov's contextCSN must cover the whole batch).
+ */
+Test(journal, every_pipelined_write_is_journaled_at_once, .fini = teardown,
+    .timeout = 120)
+{
+	char path[256], line[128];
+	unsigned long long head;
+	struct out o;
+	FILE *fp;
+	int r, i;
+
+	env_start(&env, "[connector cc]\ntype = ccmail\n"
+	    "export_dir = @DIR@/export\nimport_dir = @DIR@/import\n"
+	    "post_office = EXSITE1\n"
+	    "import_container = /o=Contoso/ou=HQ/cn=ccMail\n"
+	    "delete_threshold = 100%\n", "--dbnosync");
+	o = run("mkdir -p %s/export %s/import && cd %s/export && printf "
+	    "'CCDIR: 1\\r\\nKind: lists\\r\\nPostOffice: HQPO\\r\\n' > "
+	    "Ccmlist.exp && printf 'CCDIR: 1\\r\\nKind: bboards\\r\\n"
+	    "PostOffice: HQPO\\r\\n' > Ccmbb.exp", env.dir, env.dir, env.dir);
+	cr_assert_eq(o.status, 0, "%s", o.text);
+	out_free(&o);
+	o = galgate(&env, "init");
+	cr_assert_eq(o.status, 0, "%s", o.text);
+	out_free(&o);
+	for (r = 0; r < 8; r++) {
+		o = galgate(&env, "journal --json");
+		head = last_usn(o.text);
+		out_free(&o);
+		/* 60 new users, and last round's 60 gone */
+		snprintf(path, sizeof(path), "%s/export/Ccmdir.exp", env.dir);
+		fp = fopen(path, "w");
+		cr_assert_not_null(fp);
+		fputs("CCDIR: 1\r\nKind: directory\r\nPostOffice: HQPO\r\n", fp);
+		for (i = 0; i < 60; i++) {
+			snprintf(line, sizeof(line), "\r\nName: Round%d, User%02d"
+			    "\r\nLocn: L\r\n", r, i);
+			fputs(line, fp);
+		}
+		fclose(fp);
+		o = galgate(&env, "sync cc");
+		cr_assert_eq(o.status, 0, "%s", o.text);
+		out_free(&o);
+		o = galgate(&env, "journal --json --since %llu", head);
+		cr_assert_eq(count_of(o.text, "\"op\":\"add\""), 60,
+		    "round %d: %zu adds journaled, not 60:\n%s", r,
+		    count_of(o.text, "\"op\":\"add\""), o.text);
+		cr_assert_eq(count_of(o.text, "\"op\":\"delete\""),
+		    r == 0 ? 0 : 60, "round %d: deletes:\n%s", r, o.text);
+		out_free(&o);
+	}
+}
