@@ -813,12 +813,23 @@ bi_check(struct bi_suite *s, struct bi_case *c)
 	check_events(c);
 	i = 0;
 	if ((v = bi_next(c, "status", &i)) != NULL) {
+		char *flat = xstrdup(""), *p, *nl;
+
+		/* its lines without their indentation */
 		st = bi_galgate(c, "", "status");
+		for (p = st.text; p != NULL && *p != '\0'; p = nl) {
+			p += strspn(p, " ");
+			if ((nl = strchr(p, '\n')) != NULL) {
+				cat(&flat, "%.*s\n", (int)(nl - p), p);
+				nl++;
+			} else
+				cat(&flat, "%s\n", p);
+		}
 		do {
-			if (!has_line(st.text, v))
-				bi_fail(c, "status lacks '%s':\n%s", v,
-				    st.text);
+			if (!has_line(flat, v))
+				bi_fail(c, "status lacks '%s':\n%s", v, flat);
 		} while ((v = bi_next(c, "status", &i)) != NULL);
+		free(flat);
 		out_free(&st);
 	}
 	if (c->gal_given)
