@@ -207,6 +207,24 @@ read_update(struct server *sv, struct msgw *w, struct pcm_parts *ps,
 			break;
 		}
 	snprintf(w->where, sizeof(w->where), "%s %s", w->src, where);
+	/*
+	 * Transactions announced and not there (an attachment lost on the
+	 * way): R must not acknowledge what never arrived.
+	 */
+	if (tp == NULL && w->h.attach) {
+		refuse(w, 155, "Invalid DirSync profile: %s: "
+		    "TRANSACTIONS=INATTACHMENT, but no MIME part starts with "
+		    "[DIRSYNC-TRANSACTIONS]", w->src);
+		return;
+	}
+	if (tp == NULL && (w->h.count > 0 || (w->h.count < 0 &&
+	    w->has_subj && w->subj.has_n && w->subj.n > 0))) {
+		refuse(w, 155, "Invalid DirSync profile: %s: it says %llu sent, "
+		    "but holds no [DIRSYNC-TRANSACTIONS] section", w->src,
+		    w->h.count > 0 ? (unsigned long long)w->h.count :
+		    (unsigned long long)w->subj.n);
+		return;
+	}
 	if (tp == NULL)
 		return;
 	gw_err_init(&perr);
