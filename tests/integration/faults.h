@@ -42,6 +42,13 @@ void	env_start_org(struct env *, const char *org, const char *site,
 size_t	events_count(const struct env *, int id, const char *text);
 /* The "watermarks" object of a connector in `galgate status --json`. */
 char	*watermarks(const struct env *, const char *connector);
+/*
+ * "key=value;" for each of keys (NULL-terminated) among a connector's
+ * watermarks, "key=-;" when absent (caller frees): the ones a test says
+ * must not move.
+ */
+char	*watermarks_of(const struct env *, const char *connector,
+	    const char *const *keys);
 /* The exit status of a `galgate sync ARGS`; the output is logged. */
 int	sync_status(const struct env *, const char *args);
 

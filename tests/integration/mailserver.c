@@ -267,12 +267,46 @@ dovecot_config(struct mailserver *ms)
 	write_text(path, conf, 0644);
 }
 
+static void
+start_dovecot(struct mailserver *ms)
+{
+	char path[160], log[160];
+	char *dc_argv[5];
+
+	snprintf(path, sizeof(path), "%s/dc/dovecot.conf", ms->dir);
+	snprintf(log, sizeof(log), "%s/dc/stdout.log", ms->dir);
+	dc_argv[0] = (char *)DOVECOT;
+	dc_argv[1] = (char *)"-F";
+	dc_argv[2] = (char *)"-c";
+	dc_argv[3] = path;
+	dc_argv[4] = NULL;
+	ms->dovecot_pid = spawn(log, dc_argv);
+	wait_port(ms, ms->imap_port, ms->dovecot_pid, log);
+	wait_port(ms, ms->lmtp_port, ms->dovecot_pid, log);
+}
+
+static void
+start_postfix(struct mailserver *ms)
+{
+	char path[160], log[160];
+	char *pf_argv[5];
+
+	snprintf(path, sizeof(path), "%s/pf", ms->dir);
+	snprintf(log, sizeof(log), "%s/pf/postfix.log", ms->dir);
+	pf_argv[0] = (char *)POSTFIX;
+	pf_argv[1] = (char *)"-c";
+	pf_argv[2] = path;
+	pf_argv[3] = (char *)"start-fg";
+	pf_argv[4] = NULL;
+	ms->postfix_pid = spawn(log, pf_argv);
+	wait_port(ms, ms->smtp_port, ms->postfix_pid, log);
+}
+
 void
 mailserver_start(struct mailserver *ms, const char *domains)
 {
 	struct passwd *mail = getpwnam("mail");
-	char path[160], log[160];
-	char *pf_argv[5], *dc_argv[5];
+	char path[160];
 	struct stat st;
 
 	memset(ms, 0, sizeof(*ms));
@@ -294,29 +328,12 @@ mailserver_start(struct mailserver *ms, const char *domains)
 	pick_ports(ms);
 
 	dovecot_config(ms);
-	snprintf(path, sizeof(path), "%s/dc/dovecot.conf", ms->dir);
-	snprintf(log, sizeof(log), "%s/dc/stdout.log", ms->dir);
-	dc_argv[0] = (char *)DOVECOT;
-	dc_argv[1] = (char *)"-F";
-	dc_argv[2] = (char *)"-c";
-	dc_argv[3] = path;
-	dc_argv[4] = NULL;
-	ms->dovecot_pid = spawn(log, dc_argv);
-	wait_port(ms, ms->imap_port, ms->dovecot_pid, log);
-	wait_port(ms, ms->lmtp_port, ms->dovecot_pid, log);
-
+	start_dovecot(ms);
 	postfix_config(ms, domains);
 	snprintf(path, sizeof(path), "%s/pf", ms->dir);
 	pf_register(path, 1);
 	ms->registered = 1;
-	snprintf(log, sizeof(log), "%s/pf/postfix.log", ms->dir);
-	pf_argv[0] = (char *)POSTFIX;
-	pf_argv[1] = (char *)"-c";
-	pf_argv[2] = path;
-	pf_argv[3] = (char *)"start-fg";
-	pf_argv[4] = NULL;
-	ms->postfix_pid = spawn(log, pf_argv);
-	wait_port(ms, ms->smtp_port, ms->postfix_pid, log);
+	start_postfix(ms);
 }
 
 /* Signals, then waits up to 10 s, then kills. */
@@ -340,45 +357,56 @@ stop_child(pid_t pid, pid_t signal_to)
 	waitpid(pid, &st, 0);
 }
 
+static void
+stop_postfix(struct mailserver *ms)
+{
+	char path[160], *pid;
+	long master;
+
+	if (ms->postfix_pid <= 0)
+		return;
+	snprintf(path, sizeof(path), "%s/pf/queue/pid/master.pid", ms->dir);
+	pid = read_all(path);
+	master = strtol(pid, NULL, 10);
+	free(pid);
+	/* the master ends its children, then start-fg ends */
+	stop_child(ms->postfix_pid, master > 0 ? (pid_t)master :
+	    ms->postfix_pid);
+	ms->postfix_pid = 0;
+}
+
+static void
+stop_dovecot(struct mailserver *ms)
+{
+	int i, st;
+
+	if (ms->dovecot_pid <= 0)
+		return;
+	/*
+	 * Its master alone takes a second to wind its processes down: the
+	 * whole group is told at once.
+	 */
+	kill(-ms->dovecot_pid, SIGTERM);
+	for (i = 0; i < 500 && waitpid(ms->dovecot_pid, &st, WNOHANG) == 0;
+	    i++)
+		sleep_ms(10);
+	if (i == 500) {
+		kill(-ms->dovecot_pid, SIGKILL);
+		waitpid(ms->dovecot_pid, &st, 0);
+	}
+	ms->dovecot_pid = 0;
+}
+
 void
 mailserver_stop(struct mailserver *ms)
 {
-	char path[160], *pid;
+	char path[160];
 	struct out o;
-	long master = 0;
 
 	if (ms->dir[0] == '\0')
 		return;
-	if (ms->postfix_pid > 0) {
-		snprintf(path, sizeof(path), "%s/pf/queue/pid/master.pid",
-		    ms->dir);
-		pid = read_all(path);
-		master = strtol(pid, NULL, 10);
-		free(pid);
-		/* the master ends its children, then start-fg ends */
-		stop_child(ms->postfix_pid, master > 0 ? (pid_t)master :
-		    ms->postfix_pid);
-		ms->postfix_pid = 0;
-	}
-	if (ms->dovecot_pid > 0) {
-		int st;
-
-		int i;
-
-		/*
-		 * Its master alone takes a second to wind its processes
-		 * down: the whole group is told at once.
-		 */
-		kill(-ms->dovecot_pid, SIGTERM);
-		for (i = 0; i < 500 && waitpid(ms->dovecot_pid, &st,
-		    WNOHANG) == 0; i++)
-			sleep_ms(10);
-		if (i == 500) {
-			kill(-ms->dovecot_pid, SIGKILL);
-			waitpid(ms->dovecot_pid, &st, 0);
-		}
-		ms->dovecot_pid = 0;
-	}
+	stop_postfix(ms);
+	stop_dovecot(ms);
 	if (ms->registered) {
 		snprintf(path, sizeof(path), "%s/pf", ms->dir);
 		pf_register(path, 0);
@@ -389,6 +417,43 @@ mailserver_stop(struct mailserver *ms)
 		out_free(&o);
 	}
 	ms->dir[0] = '\0';
+}
+
+void
+mailserver_stop_smtp(struct mailserver *ms)
+{
+	stop_postfix(ms);
+	cr_assert(!port_open(ms->smtp_port), "Postfix still listens");
+}
+
+void
+mailserver_start_smtp(struct mailserver *ms)
+{
+	if (ms->postfix_pid <= 0)
+		start_postfix(ms);
+}
+
+void
+mailserver_stop_imap(struct mailserver *ms)
+{
+	stop_dovecot(ms);
+	cr_assert(!port_open(ms->imap_port), "Dovecot still listens");
+}
+
+void
+mailserver_start_imap(struct mailserver *ms)
+{
+	if (ms->dovecot_pid <= 0)
+		start_dovecot(ms);
+}
+
+void
+mail_flush(const struct mailserver *ms)
+{
+	struct out o = run("postqueue -c %s/pf -f", ms->dir);
+
+	cr_assert_eq(o.status, 0, "postqueue -f: %s", o.text);
+	out_free(&o);
 }
 
 static int

@@ -28,6 +28,17 @@ struct mailserver {
 /* domains: space-separated, e.g. "hq.example.com branch.example.com" */
 void	mailserver_start(struct mailserver *, const char *domains);
 void	mailserver_stop(struct mailserver *);
+/*
+ * One server stopped, and started again on the same ports and mail
+ * (fault tests): smtp is Postfix, imap is Dovecot (IMAP and the LMTP
+ * Postfix delivers to: while it is down, mail waits in Postfix's queue).
+ */
+void	mailserver_stop_smtp(struct mailserver *);
+void	mailserver_start_smtp(struct mailserver *);
+void	mailserver_stop_imap(struct mailserver *);
+void	mailserver_start_imap(struct mailserver *);
+/* Has Postfix try its deferred mail now (postqueue -f). */
+void	mail_flush(const struct mailserver *);
 
 /* Messages in a user's folder ("INBOX", "processed", "sent", ...). */
 int	mail_count(const struct mailserver *, const char *user,
