@@ -740,6 +740,7 @@ txn_group(struct gal *g, const struct gw_change *ch, size_t n, size_t window,
 	sctrls[0] = spec;
 	for (i = 0; i < n || inflight > 0;) {
 		if (i < n && inflight < window && !refused) {
+			GW_FAILPOINT("ldap-write");
 			if ((rc = submit(g, &ch[i], sctrls, &msgid)) !=
 			    LDAP_SUCCESS) {
 				ld_fail(g, err, rc, "sending change for",

@@ -855,24 +855,29 @@ adopt(struct pcm_import *im, struct gw_change *add, struct gw_err *err)
 	return 0;
 }
 
+static int
+has_adds(const struct pcm_import *im)
+{
+	size_t k, i;
+
+	for (k = 0; k < PH_COUNT; k++)
+		for (i = 0; i < im->nch[k]; i++)
+			if (im->ch[k][i].op == GW_OP_ADD)
+				return 1;
+	return 0;
+}
+
 int
 pcm_import_apply(struct pcm_import *im, struct gw_err *err)
 {
 	struct apply_ctx a;
-	size_t k, i, n, failed;
+	size_t k, i, n, failed, batch;
 	int rc = 0;
 
 	/* the import container (and what is above it) before its entries */
-	for (k = 0; k < PH_COUNT; k++)
-		for (i = 0; i < im->nch[k]; i++)
-			if (im->ch[k][i].op == GW_OP_ADD)
-				goto ensure;
-	goto apply;
-ensure:
-	if (tree_ensure(im->c->cy, im->c->pc->name, &im->peer->import_dn,
-	    im->peer->import_ldap, err) == -1)
+	if (has_adds(im) && tree_ensure(im->c->cy, im->c->pc->name,
+	    &im->peer->import_dn, im->peer->import_ldap, err) == -1)
 		return -1;
-apply:
 	for (k = 0; rc == 0 && k < PH_COUNT; k++) {
 		n = im->nch[k];
 		if (n == 0)
@@ -881,10 +886,16 @@ apply:
 		a.ph = (enum phase)k;
 		a.exists = gw_calloc(n, sizeof(*a.exists));
 		a.nexists = 0;
+		/*
+		 * RFC 5805 transactions only where [gal] transactions = yes
+		 * allows them, and only for adds (their addresses were looked
+		 * up and found free): slapd 2.5.13 crashes under other ones.
+		 */
+		batch = im->c->cy->conf->transactions && k == PH_ADD &&
+		    n >= PCM_TXN_MIN ? PCM_TXN : 0;
 		/* the phases in order: an address freed before it is reused */
-		rc = gal_apply_txn(im->c->cy->gal, im->ch[k], n,
-		    n >= PCM_TXN_MIN ? PCM_TXN : 0, PCM_WINDOW, apply_result,
-		    &a, &failed, err);
+		rc = gal_apply_txn(im->c->cy->gal, im->ch[k], n, batch,
+		    PCM_WINDOW, apply_result, &a, &failed, err);
 		for (i = 0; rc == 0 && i < a.nexists; i++)
 			rc = adopt(im, &im->ch[k][a.exists[i]], err);
 		free(a.exists);
