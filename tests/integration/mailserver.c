@@ -419,11 +419,22 @@ mailserver_stop(struct mailserver *ms)
 	ms->dir[0] = '\0';
 }
 
+/* Its children may hold the socket a moment after the master ended. */
+static void
+wait_closed(int port, const char *what)
+{
+	int waited;
+
+	for (waited = 0; waited < 10000 && port_open(port); waited += 20)
+		sleep_ms(20);
+	cr_assert(!port_open(port), "%s still listens on %d", what, port);
+}
+
 void
 mailserver_stop_smtp(struct mailserver *ms)
 {
 	stop_postfix(ms);
-	cr_assert(!port_open(ms->smtp_port), "Postfix still listens");
+	wait_closed(ms->smtp_port, "Postfix");
 }
 
 void
@@ -437,7 +448,7 @@ void
 mailserver_stop_imap(struct mailserver *ms)
 {
 	stop_dovecot(ms);
-	cr_assert(!port_open(ms->imap_port), "Dovecot still listens");
+	wait_closed(ms->imap_port, "Dovecot");
 }
 
 void
