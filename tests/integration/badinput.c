@@ -295,21 +295,20 @@ bi_stop(struct bi_suite *s)
 static char *
 gal_dump(const struct bi_suite *s, const char *scope)
 {
-	char *all = xstrdup(""), *t;
+	char *cmd = xstrdup("true"), *all;
 	struct out o;
 	size_t i;
 
-	for (i = 0; s->bases[i] != NULL; i++) {
-		o = run("ldapsearch -Q -LLL -o ldif-wrap=no -Y EXTERNAL -H '%s' "
-		    "-s %s -b '%s' '(objectClass=*)'", s->env.uri, scope,
-		    s->bases[i]);
-		cr_assert_eq(o.status, 0, "ldapsearch %s: %s", s->bases[i],
-		    o.text);
-		t = xfmt("%s%s\n", all, o.text);
-		free(all);
-		all = t;
-		out_free(&o);
-	}
+	/* one shell for every base; an empty line between their entries */
+	for (i = 0; s->bases[i] != NULL; i++)
+		cat(&cmd, " && ldapsearch -Q -LLL -o ldif-wrap=no -Y EXTERNAL "
+		    "-H '%s' -s %s -b '%s' '(objectClass=*)' && echo", s->env.uri,
+		    scope, s->bases[i]);
+	o = run("%s", cmd);
+	cr_assert_eq(o.status, 0, "ldapsearch: %s", o.text);
+	all = xstrdup(o.text);
+	out_free(&o);
+	free(cmd);
 	return all;
 }
 
@@ -487,6 +486,54 @@ bi_get(struct bi_case *c, const char *key)
 	return bi_next(c, key, &i);
 }
 
+int
+bi_mkdirs(const struct bi_case *c, ...)
+{
+	char path[1024], *p;
+	const char *d;
+	va_list ap;
+	int rc = 0;
+
+	va_start(ap, c);
+	while (rc == 0 && (d = va_arg(ap, const char *)) != NULL) {
+		snprintf(path, sizeof(path), "%s/%s", c->dir, d);
+		for (p = path + strlen(c->dir) + 1;; p++) {
+			char ch = *p;
+
+			if (ch != '/' && ch != '\0')
+				continue;
+			*p = '\0';
+			if (mkdir(path, 0755) == -1 && errno != EEXIST) {
+				rc = -1;
+				break;
+			}
+			*p = ch;
+			if (ch == '\0')
+				break;
+		}
+	}
+	va_end(ap);
+	return rc;
+}
+
+size_t
+bi_count_files(const struct bi_case *c, const char *dir)
+{
+	char path[1024];
+	struct dirent *d;
+	size_t n = 0;
+	DIR *dp;
+
+	snprintf(path, sizeof(path), "%s/%s", c->dir, dir);
+	if ((dp = opendir(path)) == NULL)
+		return 0;
+	while ((d = readdir(dp)) != NULL)
+		if (d->d_name[0] != '.')
+			n++;
+	closedir(dp);
+	return n;
+}
+
 void
 bi_prepare(struct bi_suite *s, struct bi_case *c)
 {
@@ -494,9 +541,10 @@ bi_prepare(struct bi_suite *s, struct bi_case *c)
 	struct out o;
 	size_t i;
 
-	o = run("rm -rf '%s' && mkdir -p '%s/state'", c->dir, c->dir);
-	cr_assert_eq(o.status, 0, "%s", o.text);
-	out_free(&o);
+	/* a fresh directory per case: the names in a suite are unique */
+	cr_assert(mkdir(c->dir, 0755) == 0 || errno == EEXIST, "%s: %s",
+	    c->dir, strerror(errno));
+	cr_assert_eq(bi_mkdirs(c, "state", NULL), 0);
 	for (i = 0; s->bases[i] != NULL; i++)
 		cat(&dels, " '%s'", s->bases[i]);
 	ldif = xfmt("%s/containers.ldif", s->env.dir);

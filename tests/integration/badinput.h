@@ -95,6 +95,10 @@ const char *bi_next(struct bi_case *, const char *key, size_t *i);
 void	bi_fail(struct bi_case *, const char *fmt, ...)
 	    __attribute__((__format__(printf, 2, 3)));
 
+/* Creates directories below the case's, parents too (NULL ends the list). */
+int	bi_mkdirs(const struct bi_case *, ...);
+/* Files (not dot files) in a directory below the case's. */
+size_t	bi_count_files(const struct bi_case *, const char *dir);
 /* Creates the case directory and empties the import containers. */
 void	bi_prepare(struct bi_suite *, struct bi_case *);
 /* The case's galgate.conf: [gal] for the shared slapd, then section. */

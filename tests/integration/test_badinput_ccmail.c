@@ -115,8 +115,7 @@ run_case(struct bi_suite *s, struct bi_case *c)
 	conf = conf_for(c);
 	free(bi_write_conf(s, c, conf));
 	free(conf);
-	o = run("mkdir -p '%s/export' '%s/import'", c->dir, c->dir);
-	out_free(&o);
+	cr_assert_eq(bi_mkdirs(c, "export", "import", NULL), 0);
 	for (i = 0; files[i] != NULL; i++) {
 		snprintf(src, sizeof(src), "%s/baseline/%s", BI_DIR("ccmail"),
 		    files[i]);
