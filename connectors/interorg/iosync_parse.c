@@ -353,6 +353,19 @@ record_done(struct parser *ps)
 		perr(ps, e->line, "delete record carries attributes");
 		goto fail;
 	}
+	/*
+	 * A batch carries changes up to its sender's USN, never beyond: an
+	 * entry above it would be applied while the watermark stays below
+	 * it, and an older change sent later would then be applied over it.
+	 */
+	if (e->usn > (m->hdr.role == IO_ROLE_MASTER ? m->hdr.musn :
+	    m->hdr.rusn)) {
+		perr(ps, e->line, "usn %llu is above the batch's %s %llu",
+		    (unsigned long long)e->usn, m->hdr.role == IO_ROLE_MASTER ?
+		    "MASTERUSN" : "REQUSN", (unsigned long long)(m->hdr.role ==
+		    IO_ROLE_MASTER ? m->hdr.musn : m->hdr.rusn));
+		goto fail;
+	}
 	/* in a full record an empty value just means "none" */
 	for (i = 0; e->op == IO_OP_ADD && i < e->attrs.n; ) {
 		if (e->attrs.attr[i].val[0].len == 0)

@@ -249,6 +249,9 @@ Test(iosync, bad_input_names_the_message_and_the_line)
 		    ":10: delete record carries attributes" },
 		{ "op: add\nusn: 1\n\n[IOSYNC-ACK]\nREQUSN=x\n",
 		    ":14: REQUSN: bad value 'x'" },
+		{ "op: add\nusn: 1\nkey: a@b.c\n\nop: delete\nusn: 5\n"
+		    "key: d@b.c\n", ":14: usn 5 is above the batch's "
+		    "MASTERUSN 1" },
 	};
 	struct io_msg m;
 	char why[1024], body[4096];
@@ -439,7 +442,7 @@ Test(iosync, the_mac_covers_subject_and_canonical_body)
 Test(iosync, what_the_mac_covers_is_what_is_read)
 {
 	static const char hdr[] = "[IOSYNC]\nVERSION=1\nROLE=MASTER\n"
-	    "MASTERUSN=1\nREQUSN=2\nBATCH=b1\nPART=1/1\n\n[IOSYNC-ENTRIES]\n";
+	    "MASTERUSN=2\nREQUSN=2\nBATCH=b1\nPART=1/1\n\n[IOSYNC-ENTRIES]\n";
 	static const char plain[] = "op: modify\nusn: 1\nkey: a@b.c\n"
 	    "title: Boss\ndepartment: Sales and\n  Marketing\n\n"
 	    "op: delete\nusn: 2\nkey: d@b.c\n";
