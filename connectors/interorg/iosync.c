@@ -241,33 +241,48 @@ iosync_parse_subject(const char *subject, struct io_subject *out,
 			continue;	/* words for people are allowed */
 		*eq++ = '\0';
 		if (gw_strcaseeq(tok, "musn")) {
-			if (io_parse_u64(eq, &out->musn) == -1)
-				goto bad;
+			if (io_parse_u64(eq, &out->musn) == -1) {
+				*why = "subject: musn= is not a number of at "
+				    "most 19 digits";
+				goto done;
+			}
 			have |= 1;
 		} else if (gw_strcaseeq(tok, "rusn")) {
-			if (io_parse_u64(eq, &out->rusn) == -1)
-				goto bad;
+			if (io_parse_u64(eq, &out->rusn) == -1) {
+				*why = "subject: rusn= is not a number of at "
+				    "most 19 digits";
+				goto done;
+			}
 			have |= 2;
 		} else if (gw_strcaseeq(tok, "batch")) {
-			if (!io_valid_batch(eq))
-				goto bad;
+			if (!io_valid_batch(eq)) {
+				*why = "subject: batch= is not 1 to 64 letters, "
+				    "digits, '.', '_' or '-'";
+				goto done;
+			}
 			memcpy(out->batch, eq, strlen(eq) + 1);
 			have |= 4;
 		} else if (gw_strcaseeq(tok, "part")) {
-			if (io_parse_part(eq, &out->part, &out->nparts) == -1)
-				goto bad;
+			if (io_parse_part(eq, &out->part, &out->nparts) == -1) {
+				*why = "subject: part= is not k/n with 1 <= k "
+				    "<= n <= 9999";
+				goto done;
+			}
 			have |= 8;
 		}
 	}
 	if (n < 2)
 		*why = "subject does not start with IOSYNC-1 UPDATE|REPLY";
-	else if (have != 15)
-		*why = "subject lacks one of musn=, rusn=, batch=, part=";
+	else if (!(have & 1))
+		*why = "subject lacks musn=";
+	else if (!(have & 2))
+		*why = "subject lacks rusn=";
+	else if (!(have & 4))
+		*why = "subject lacks batch=";
+	else if (!(have & 8))
+		*why = "subject lacks part=";
 	else
 		rc = 0;
-	goto done;
-bad:
-	*why = "subject: a bad value for musn=, rusn=, batch= or part=";
 done:
 	free(copy);
 	return rc;

@@ -337,9 +337,15 @@ Test(iosync, the_subject_says_what_the_body_says)
 	    -1);
 	cr_assert_eq(iosync_parse_subject("IOSYNC-1 REPLY musn=1 rusn=2 "
 	    "batch=x", &s, &why), -1);
-	cr_assert_str_eq(why, "subject lacks one of musn=, rusn=, batch=, part=");
+	cr_assert_str_eq(why, "subject lacks part=");
 	cr_assert_eq(iosync_parse_subject("IOSYNC-1 REPLY musn=1 rusn=2 "
 	    "batch=x part=0/1", &s, &why), -1);
+	cr_assert_str_eq(why, "subject: part= is not k/n with 1 <= k <= n <= "
+	    "9999");
+	cr_assert_eq(iosync_parse_subject("IOSYNC-1 REPLY musn=1x rusn=2 "
+	    "batch=x part=1/1", &s, &why), -1);
+	cr_assert_str_eq(why, "subject: musn= is not a number of at most 19 "
+	    "digits");
 }
 
 Test(iosync, a_large_batch_is_split_into_parts_that_reassemble)
