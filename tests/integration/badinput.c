@@ -317,6 +317,7 @@ bi_containers(struct bi_suite *s)
 {
 	free(s->containers);
 	s->containers = gal_dump(s, "base");
+	free(env_file(&s->env, "containers.ldif", s->containers));
 }
 
 static int
@@ -537,7 +538,7 @@ bi_count_files(const struct bi_case *c, const char *dir)
 void
 bi_prepare(struct bi_suite *s, struct bi_case *c)
 {
-	char *ldif, *path, *dels = xstrdup("");
+	char *path, *dels = xstrdup("");
 	struct out o;
 	size_t i;
 
@@ -547,8 +548,7 @@ bi_prepare(struct bi_suite *s, struct bi_case *c)
 	cr_assert_eq(bi_mkdirs(c, "state", NULL), 0);
 	for (i = 0; s->bases[i] != NULL; i++)
 		cat(&dels, " '%s'", s->bases[i]);
-	ldif = xfmt("%s/containers.ldif", s->env.dir);
-	path = env_file(&s->env, "containers.ldif", s->containers);
+	path = xfmt("%s/containers.ldif", s->env.dir);
 	/* the containers go with everything in them and come back empty */
 	o = run("ldapdelete -Q -r -Y EXTERNAL -H '%s'%s && ldapadd -Q -Y "
 	    "EXTERNAL -H '%s' -f '%s' >/dev/null", s->env.uri, dels,
@@ -556,7 +556,6 @@ bi_prepare(struct bi_suite *s, struct bi_case *c)
 	cr_assert_eq(o.status, 0, "resetting the containers: %s", o.text);
 	out_free(&o);
 	free(path);
-	free(ldif);
 	free(dels);
 }
 

@@ -23,10 +23,11 @@
  *   status:  a line "galgate status" prints afterwards, exact
  *   gal: unchanged
  *            the import containers hold what they held after the
- *            baseline, entry for entry; or "gal:" alone on the last
- *            lines' first line, followed by LDIF (ldapsearch -LLL form)
- *            of every entry added or changed, in full, and "gone: DN"
- *            for every entry removed: everything else is unchanged
+ *            baseline, entry for entry; or "gal:" alone on a line, the
+ *            rest of the file being LDIF (ldapsearch -LLL form, values
+ *            as text where they read as text) of every entry added or
+ *            changed, in full, and "gone: DN" for every entry removed:
+ *            everything else is unchanged
  * plus keys of the connector's suite (see each test_badinput_*.c).
  */
 #ifndef GW_BADINPUT_H
