@@ -1,6 +1,7 @@
 /* galgate sync, status, reset */
 #include <getopt.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +128,8 @@ cmd_sync(struct cli *cli, int argc, char **argv)
 			    cy.counts.modifies, cy.counts.deletes,
 			    cy.counts.skipped, cy.counts.errors);
 		connector_release(&con);
+		/* a cycle's memory goes back before the journal reads */
+		malloc_trim(0);
 		/* what this cycle wrote is journaled before anything else */
 		gw_err_init(&one);
 		if (!dry &&

@@ -131,3 +131,69 @@ gw_fold(const char *s)
 	}
 	return out;
 }
+
+/* ---- strset ---- */
+
+/* The map's hash, never 0 (0 marks an empty slot). */
+static unsigned long long
+fingerprint64(const char *s)
+{
+	uint64_t h = hash_str(s);
+
+	return h != 0 ? h : 1;
+}
+
+void
+strset_init(struct strset *set)
+{
+	set->slot = NULL;
+	set->cap = set->n = 0;
+}
+
+void
+strset_release(struct strset *set)
+{
+	free(set->slot);
+	strset_init(set);
+}
+
+static size_t
+strset_find(const struct strset *set, unsigned long long fp)
+{
+	size_t i = (size_t)(fp ^ (fp >> 32)) & (set->cap - 1);
+
+	while (set->slot[i] != 0 && set->slot[i] != fp)
+		i = (i + 1) & (set->cap - 1);
+	return i;
+}
+
+void
+strset_add(struct strset *set, const char *s)
+{
+	unsigned long long fp = fingerprint64(s), *old;
+	size_t i, oldcap;
+
+	if ((set->n + 1) * 4 > set->cap * 3) {
+		old = set->slot;
+		oldcap = set->cap;
+		set->cap = oldcap == 0 ? 64 : oldcap * 2;
+		set->slot = gw_calloc(set->cap, sizeof(*set->slot));
+		for (i = 0; i < oldcap; i++)
+			if (old[i] != 0)
+				set->slot[strset_find(set, old[i])] = old[i];
+		free(old);
+	}
+	i = strset_find(set, fp);
+	if (set->slot[i] == 0) {
+		set->slot[i] = fp;
+		set->n++;
+	}
+}
+
+int
+strset_has(const struct strset *set, const char *s)
+{
+	unsigned long long fp = fingerprint64(s);
+
+	return set->cap != 0 && set->slot[strset_find(set, fp)] == fp;
+}

@@ -28,6 +28,22 @@ int	 strmap_has(const struct strmap *, const char *key);
 /* Iterates: *i from 0; returns NULL at the end. */
 struct strmap_slot *strmap_next(const struct strmap *, size_t *i);
 
+/*
+ * A set of strings kept only as 64-bit fingerprints (8 bytes a member
+ * instead of a copy of the string): for "is this name taken?" questions
+ * over 100,000 names, where a false "taken" (odds about n^2 / 2^65) can
+ * only make a chosen name longer.
+ */
+struct strset {
+	unsigned long long	*slot;	/* 0: empty */
+	size_t			 cap, n;
+};
+
+void	 strset_init(struct strset *);
+void	 strset_release(struct strset *);
+void	 strset_add(struct strset *, const char *);
+int	 strset_has(const struct strset *, const char *);
+
 /* ASCII and Latin-1 case folding of UTF-8 into a new string (caller frees). */
 char	*gw_fold(const char *);
 

@@ -3,6 +3,7 @@
  * of seed 003.  See ccmail.h for the order of work.
  */
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,11 +146,16 @@ load_shadow(struct cc_cycle *c, int *export_all, int *import_all,
 }
 
 static void
-owned_value(const struct cc_owned *o, struct gw_buf *b)
+owned_value(struct cc_cycle *c, const struct cc_plan *p, struct gw_buf *b)
 {
+	const struct cc_owned *o = p->now;
+	/* the DN follows from the name: made here, not kept for the cycle */
+	char *dn = cc_entry_dn(c, p->e->name);
+
 	gw_buf_reset(b);
 	gw_buf_add(b, o->hash, GW_HASH_LEN);
-	gw_buf_add(b, o->dn, strlen(o->dn) + 1);
+	gw_buf_add(b, dn, strlen(dn) + 1);
+	free(dn);
 	gw_buf_add(b, o->alias, strlen(o->alias) + 1);
 	gw_buf_add(b, o->smtp != NULL ? o->smtp : "", (o->smtp != NULL ?
 	    strlen(o->smtp) : 0) + 1);
@@ -393,7 +399,7 @@ apply_ldap(struct cc_cycle *c, struct gw_err *err)
 	struct strmap existing;
 	size_t *dels, *fresh, *rest, nd = 0, nf = 0, nr = 0, i, nadds = 0;
 	int missing, rc = -1, txn;
-	char *k;
+	char *k, *dk;
 
 	strmap_init(&existing);
 	dels = gw_calloc(c->nplan + 1, sizeof(*dels));
@@ -423,11 +429,13 @@ apply_ldap(struct cc_cycle *c, struct gw_err *err)
 			break;
 		case GW_OP_ADD:
 			/* cc:Mail names are unique: two adds never share a DN */
-			k = txn ? gw_dn_key(c->plan[i].now->dn) : NULL;
-			if (txn && !strmap_has(&existing, k))
+			k = txn ? cc_entry_dn(c, c->plan[i].e->name) : NULL;
+			dk = txn ? gw_dn_key(k) : NULL;
+			if (txn && !strmap_has(&existing, dk))
 				fresh[nf++] = i;
 			else
 				rest[nr++] = i;
+			free(dk);
 			free(k);
 			break;
 		default:
@@ -448,7 +456,75 @@ done:
 	return rc;
 }
 
-/* The shadow after the cycle, in one transaction. */
+#define CC_SHADOW_CHUNK	4096	/* shadow records per transaction */
+
+static int
+plan_key_cmp(const void *a, const void *b)
+{
+	const struct cc_plan *const *pa = a, *const *pb = b;
+
+	return strcmp((*pa)->key, (*pb)->key);
+}
+
+/*
+ * The shadow records of what was applied, in key order and a chunk per
+ * transaction.  In key order, a first sync of 100,000 entries fills the
+ * shadow's pages one after the other (full pages, and none read back),
+ * and no transaction holds more than a chunk of dirty pages.  Each record
+ * only says what the GAL now holds, so a cycle cut short between chunks
+ * leaves a shadow that is true, only incomplete: the next cycle finds the
+ * rest in the GAL and adopts it.
+ */
+static int
+commit_applied(struct cc_cycle *c, struct gw_err *err)
+{
+	const struct cc_plan **done;
+	struct gw_txn *txn;
+	struct gw_buf v;
+	size_t i, n = 0, off, end;
+	int rc = -1;
+
+	done = gw_calloc(c->nplan + 1, sizeof(*done));
+	for (i = 0; i < c->nplan; i++)
+		if (c->plan[i].ok)
+			done[n++] = &c->plan[i];
+	qsort(done, n, sizeof(*done), plan_key_cmp);
+	gw_buf_init(&v, 0);
+	for (off = 0; off < n; off = end) {
+		end = n - off > CC_SHADOW_CHUNK ? off + CC_SHADOW_CHUNK : n;
+		if (state_begin(c->cy->state, 1, &txn, err) == -1)
+			goto done;
+		for (i = off; i < end; i++) {
+			const char *sk = done[i]->key;
+
+			if (done[i]->now == NULL) {
+				if (shadow_del(txn, c->cc->name, sk, strlen(sk),
+				    err) == -1)
+					goto abort;
+				continue;
+			}
+			owned_value(c, done[i], &v);
+			if (shadow_put(txn, c->cc->name, sk, strlen(sk), v.buf,
+			    v.len, err) == -1)
+				goto abort;
+		}
+		if (state_commit(txn, err) == -1)
+			goto done;
+	}
+	rc = 0;
+	goto done;
+abort:
+	state_abort(txn);
+done:
+	gw_buf_release(&v);
+	free(done);
+	return rc;
+}
+
+/*
+ * Then the names chosen for GAL recipients and the watermarks, in one
+ * transaction: the cycle counts as done only when this commits.
+ */
 static int
 commit_shadow(struct cc_cycle *c, struct gw_err *err)
 {
@@ -461,26 +537,12 @@ commit_shadow(struct cc_cycle *c, struct gw_err *err)
 	char hex[33];
 	size_t i, k = 0;
 
+	if (commit_applied(c, err) == -1)
+		return -1;
 	gw_buf_init(&v, 0);
 	strmap_init(&live);
 	if (state_begin(c->cy->state, 1, &txn, err) == -1)
 		return -1;
-	for (i = 0; i < c->nplan; i++) {
-		const char *sk = c->plan[i].key;
-
-		if (!c->plan[i].ok)
-			continue;
-		if (c->plan[i].now == NULL) {
-			if (shadow_del(txn, c->cc->name, sk, strlen(sk),
-			    err) == -1)
-				goto fail;
-			continue;
-		}
-		owned_value(c->plan[i].now, &v);
-		if (shadow_put(txn, c->cc->name, sk, strlen(sk), v.buf, v.len,
-		    err) == -1)
-			goto fail;
-	}
 	for (i = 0; i < c->nrcpt; i++) {
 		struct gal_rcpt *r = c->rcpt[i];
 
@@ -572,11 +634,8 @@ cycle_release(struct cc_cycle *c)
 	for (i = 0; i < c->nadds; i++)
 		gw_record_release(&c->adds[i]);
 	free(c->adds);
-	for (i = 0; i < c->nplan; i++) {
-		free(c->plan[i].key);
-		free(c->plan[i].old_dn);
-		cc_owned_free(c->plan[i].now);
-	}
+	for (i = 0; i < c->nplan; i++)
+		cc_plan_release(&c->plan[i]);
 	free(c->plan);
 	for (i = 0; i < 3; i++)
 		free(c->paths[i]);
@@ -662,6 +721,9 @@ ccmail_cycle(struct gw_connector *con, struct gw_cycle *cy, struct gw_err *err)
 	}
 	if (cc_plan_export(&c, err) == -1 || cc_plan_import(&c, err) == -1)
 		goto done;
+	/* planning's scratch sets are gone: their pages go back to the
+	 * system before the long apply, not after it */
+	malloc_trim(0);
 	if (check_thresholds(&c, err) == -1)
 		goto done;
 	if (cy->dry_run) {

@@ -90,7 +90,6 @@ struct gal_rcpt {
 /* What the shadow remembers of an entry this connector made. */
 struct cc_owned {
 	unsigned char	 hash[GW_HASH_LEN];	/* fingerprint of its source */
-	char		*dn;
 	char		*alias;
 	char		*smtp;
 };
@@ -142,7 +141,7 @@ struct cc_cycle {
 	struct gw_record	*adds;		/* Ccmdir.imp records */
 	size_t			 nadds;
 	struct cc_plan		*plan;		/* LDAP changes to make */
-	size_t			 nplan;
+	size_t			 nplan, plan_cap;
 	struct strmap		 name_dn;	/* fold(cc:Mail name) -> DN (owned) */
 };
 
@@ -157,6 +156,8 @@ int	cc_plan_export(struct cc_cycle *, struct gw_err *);
 /* ccmail_import.c */
 int	cc_plan_import(struct cc_cycle *, struct gw_err *);
 void	cc_owned_free(struct cc_owned *);
+/* Frees what a plan item owns (its key, old DN and shadow-to-be). */
+void	cc_plan_release(struct cc_plan *);
 /*
  * The change for one plan item: an add, or a modify of only the changed
  * attributes (read from the GAL); ch->op GW_OP_NONE when the GAL already

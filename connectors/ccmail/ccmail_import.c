@@ -22,7 +22,6 @@ cc_owned_free(struct cc_owned *o)
 {
 	if (o == NULL)
 		return;
-	free(o->dn);
 	free(o->alias);
 	free(o->smtp);
 	free(o);
@@ -230,27 +229,27 @@ cc_build_change(struct cc_cycle *c, const struct cc_plan *p,
 }
 
 static int
-fold_used(struct strmap *set, const char *s)
+fold_used(struct strset *set, const char *s)
 {
 	char *k = gw_fold(s);
-	int r = strmap_has(set, k);
+	int r = strset_has(set, k);
 
 	free(k);
 	return r;
 }
 
 static void
-fold_use(struct strmap *set, const char *s)
+fold_use(struct strset *set, const char *s)
 {
 	char *k = gw_fold(s);
 
-	strmap_put(set, k, (void *)1);
+	strset_add(set, k);
 	free(k);
 }
 
 struct naming {
-	struct strmap	 aliases;
-	struct strmap	 smtp;
+	struct strset	 aliases;	/* folded, in use */
+	struct strset	 smtp;
 	int		 loaded;	/* aliases and addresses in use */
 	struct gw_txn	*txn;
 };
@@ -342,19 +341,55 @@ new_identity(struct cc_cycle *c, struct naming *nm, const struct cc_entry *e,
 	return 0;
 }
 
+/*
+ * The shadow-to-be of a plan item and its key in one allocation (a first
+ * sync plans 100,000 of them); the loose one is released.  Freed with
+ * free(): see cc_plan_release.
+ */
+static struct cc_owned *
+owned_pack(struct cc_owned *loose, const char *key, char **keyp)
+{
+	size_t la = strlen(loose->alias) + 1, lk = strlen(key) + 1;
+	size_t ls = loose->smtp != NULL ? strlen(loose->smtp) + 1 : 0;
+	struct cc_owned *o = gw_malloc(sizeof(*o) + la + ls + lk);
+	char *p = (char *)(o + 1);
+
+	memcpy(o->hash, loose->hash, GW_HASH_LEN);
+	o->alias = memcpy(p, loose->alias, la);
+	p += la;
+	o->smtp = ls > 0 ? memcpy(p, loose->smtp, ls) : NULL;
+	p += ls;
+	*keyp = memcpy(p, key, lk);
+	cc_owned_free(loose);
+	return o;
+}
+
+void
+cc_plan_release(struct cc_plan *p)
+{
+	if (p->now == NULL)
+		free(p->key);	/* else it lives in the same block */
+	free(p->now);
+	free(p->old_dn);
+}
+
 static void
 add_plan(struct cc_cycle *c, enum gw_op op, const struct cc_entry *e,
     const char *key, const char *old_dn, struct cc_owned *now)
 {
 	struct cc_plan *p;
 
-	if ((c->nplan & (c->nplan - 1)) == 0)	/* doubling */
-		c->plan = gw_realloc(c->plan, (c->nplan == 0 ? 1 :
-		    c->nplan * 2) * sizeof(*c->plan));
+	if (c->nplan == c->plan_cap) {
+		c->plan_cap = c->plan_cap == 0 ? 64 : c->plan_cap * 2;
+		c->plan = gw_realloc(c->plan, c->plan_cap * sizeof(*c->plan));
+	}
 	p = &c->plan[c->nplan++];
 	p->op = op;
 	p->e = e;
-	p->key = gw_strdup(key);
+	if (now != NULL)
+		now = owned_pack(now, key, &p->key);
+	else
+		p->key = gw_strdup(key);
 	p->old_dn = old_dn != NULL ? gw_strdup(old_dn) : NULL;
 	p->now = now;
 	p->ok = 0;
@@ -416,7 +451,6 @@ plan_entry(struct cc_cycle *c, struct naming *nm, const struct cc_entry *e,
 			gw_buf_release(&key);
 			return 0;
 		}
-		now->dn = cc_entry_dn(c, e->name);
 		fk = gw_strndup(dn, strnlen(dn, (size_t)(end - dn)));
 		add_plan(c, GW_OP_MODIFY, e, key.buf, fk, now);
 		free(fk);
@@ -426,7 +460,6 @@ plan_entry(struct cc_cycle *c, struct naming *nm, const struct cc_entry *e,
 			goto fail;
 		}
 		fingerprint(c, e, now->alias, now->smtp, now->hash);
-		now->dn = cc_entry_dn(c, e->name);
 		add_plan(c, GW_OP_ADD, e, key.buf, NULL, now);
 	}
 	gw_buf_release(&key);
@@ -524,8 +557,8 @@ cc_plan_import(struct cc_cycle *c, struct gw_err *err)
 	int rc = -1;
 
 	memset(&nm, 0, sizeof(nm));
-	strmap_init(&nm.aliases);
-	strmap_init(&nm.smtp);
+	strset_init(&nm.aliases);
+	strset_init(&nm.smtp);
 	g.c = c;
 	strmap_init(&g.lists);
 	strmap_init(&g.bboards);
@@ -533,6 +566,15 @@ cc_plan_import(struct cc_cycle *c, struct gw_err *err)
 		return -1;
 	if (held_dns(c, nm.txn, err) == -1)
 		goto done;
+	/*
+	 * Room for a change to every entry read (a first sync): pages never
+	 * written are never resident, and 100,000 items are not copied
+	 * while the array doubles.
+	 */
+	if (c->plan_cap < c->nnative + c->nlists + c->nbboards) {
+		c->plan_cap = c->nnative + c->nlists + c->nbboards;
+		c->plan = gw_realloc(c->plan, c->plan_cap * sizeof(*c->plan));
+	}
 	for (k = 0; k < c->nnative; k++)
 		if (strchr("LlRr", c->native[k]->locn) != NULL &&
 		    plan_entry(c, &nm, c->native[k], err) == -1)
@@ -559,7 +601,7 @@ done:
 	state_abort(nm.txn);
 	strmap_release(&g.lists);
 	strmap_release(&g.bboards);
-	strmap_release(&nm.aliases);
-	strmap_release(&nm.smtp);
+	strset_release(&nm.aliases);
+	strset_release(&nm.smtp);
 	return rc;
 }
