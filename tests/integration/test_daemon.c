@@ -142,6 +142,35 @@ wait_count(const char *base, const char *filter, size_t want, double secs)
 	return 0;
 }
 
+/*
+ * Waits up to secs for every "event_id":N given (0-terminated) to be in
+ * events.jsonl: a loaded machine may take longer than a schedule period.
+ */
+static int
+wait_events(double secs, const int *ids)
+{
+	char needle[32];
+	double waited = 0;
+	struct out o;
+	size_t i;
+	int all;
+
+	for (;;) {
+		o = run("cat %s/events.jsonl 2>/dev/null", env.dir);
+		for (i = 0, all = 1; ids[i] != 0 && all; i++) {
+			snprintf(needle, sizeof(needle), "\"event_id\":%d", ids[i]);
+			all = strstr(o.text, needle) != NULL;
+		}
+		out_free(&o);
+		if (all)
+			return 1;
+		if (waited >= secs)
+			return 0;
+		usleep(200000);
+		waited += 0.2;
+	}
+}
+
 Test(daemon, runs_connectors_on_schedule_and_hands_over_execute_now,
     .init = setup, .fini = teardown, .timeout = 60)
 {
@@ -279,11 +308,10 @@ Test(daemon, retries_while_ldap_is_down_then_succeeds, .init = setup,
 	out_free(&o);
 	write_export("e1", "\r\nName: During, Outage\r\nLocn: L\r\n");
 	/* failures and a scheduled retry, the daemon still up */
-	sleep(3);
-	o = galgate(&env, "events --json");
-	cr_assert(strstr(o.text, "\"event_id\":1022") != NULL, "%s", o.text);
-	cr_assert(strstr(o.text, "\"event_id\":1052") != NULL, "%s", o.text);
-	out_free(&o);
+	if (!wait_events(30, (const int[]){ 1022, 1052, 0 })) {
+		o = galgate(&env, "events --json");
+		cr_assert_fail("no failure and retry events: %s", o.text);
+	}
 	cr_assert_eq(waitpid(daemon_pid, &st, WNOHANG), 0, "the daemon died");
 	o = run(GALGATE_SOURCE_DIR "/deploy/galgate-slapd start %s --conf %s",
 	    env.dir, env.conf);
@@ -311,19 +339,15 @@ Test(daemon, sighup_reloads_or_keeps_and_sigterm_exits_zero, .init = setup,
 	bad = env_file(&env, "galgate.conf", "[gal]\nsuffix = dc=x\nbogus = 1\n");
 	free(bad);
 	kill(daemon_pid, SIGHUP);
-	sleep(1);
+	cr_assert(wait_events(20, (const int[]){ 1054, 0 }),
+	    "the bad configuration was not refused (event 1054)");
 	o = galgate(&env, "status");	/* status reads the bad file: fails */
 	out_free(&o);
 	free(env_file(&env, "galgate.conf", good));
-	o = run("cat %s/events.jsonl", env.dir);
-	cr_assert(strstr(o.text, "\"event_id\":1054") != NULL, "%s", o.text);
-	out_free(&o);
 	cr_assert_eq(waitpid(daemon_pid, &st, WNOHANG), 0, "the daemon died");
 	kill(daemon_pid, SIGHUP);
-	sleep(1);
-	o = run("cat %s/events.jsonl", env.dir);
-	cr_assert(strstr(o.text, "\"event_id\":1053") != NULL, "%s", o.text);
-	out_free(&o);
+	cr_assert(wait_events(20, (const int[]){ 1053, 0 }),
+	    "the good configuration was not reloaded (event 1053)");
 	/* still working after the reload */
 	write_export("e2", "\r\nName: After, Reload\r\nLocn: L\r\n");
 	cr_assert(wait_count(CC2, "(cn=After, Reload)", 1, 5));
