@@ -25,6 +25,15 @@ int gw_failpoints_armed;
 static struct failpoint points[FP_MAX];
 static size_t npoints;
 
+/* GALGATE_FAILPOINT_TRACE: passes of every point seen, by name */
+#define FP_TRACE_MAX	64
+static struct {
+	char		 name[FP_NAMELEN];
+	unsigned long	 passes;
+} traced[FP_TRACE_MAX];
+static size_t ntraced;
+static int tracing;
+
 static const struct {
 	const char	*name;
 	int		 value;
@@ -76,7 +85,10 @@ gw_failpoint_init(void)
 	size_t len;
 
 	npoints = 0;
-	gw_failpoints_armed = 0;
+	ntraced = 0;
+	tracing = (p = getenv("GALGATE_FAILPOINT_TRACE")) != NULL &&
+	    *p != '\0' && strcmp(p, "0") != 0;
+	gw_failpoints_armed = tracing;
 	if (spec == NULL || *spec == '\0')
 		return 0;
 	for (p = spec; *p != '\0'; p = *comma != '\0' ? comma + 1 : comma) {
@@ -89,12 +101,36 @@ gw_failpoint_init(void)
 			fprintf(stderr, "galgate: GALGATE_FAILPOINT: bad entry "
 			    "\"%.*s\" (want name:count[:STOP|ENOSPC|EIO|"
 			    "EDQUOT|EROFS], at most %d)\n", (int)len, p, FP_MAX);
+			gw_failpoints_armed = 0;
 			return -1;
 		}
 		npoints++;
 	}
 	gw_failpoints_armed = 1;
 	return 0;
+}
+
+static void
+trace_pass(const char *name)
+{
+	char msg[128];
+	size_t i;
+	int n;
+
+	for (i = 0; i < ntraced; i++)
+		if (strcmp(traced[i].name, name) == 0)
+			break;
+	if (i == ntraced) {
+		if (ntraced == FP_TRACE_MAX || strlen(name) >= FP_NAMELEN)
+			return;
+		snprintf(traced[i].name, FP_NAMELEN, "%s", name);
+		traced[i].passes = 0;
+		ntraced++;
+	}
+	n = snprintf(msg, sizeof(msg), "galgate: failpoint %s pass %lu\n", name,
+	    ++traced[i].passes);
+	if (n > 0)
+		(void)!write(STDERR_FILENO, msg, (size_t)n);
 }
 
 int
@@ -104,6 +140,8 @@ gw_failpoint_pass(const char *name)
 	size_t i;
 	int n;
 
+	if (tracing)
+		trace_pass(name);
 	for (i = 0; i < npoints; i++) {
 		struct failpoint *fp = &points[i];
 

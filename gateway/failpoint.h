@@ -14,6 +14,11 @@
  * "galgate: failpoint NAME fired" to standard error, so a test can tell
  * the failpoint from any other death.  Always compiled in: when the
  * variable is unset a point costs one predictable branch.
+ *
+ * GALGATE_FAILPOINT_TRACE=1 writes "galgate: failpoint NAME pass N" to
+ * standard error on every pass of every point, so a test can learn from
+ * a clean run where (and how often) a cycle passes each point, and then
+ * kill it at each of them.
  */
 #ifndef GW_FAILPOINT_H
 #define GW_FAILPOINT_H

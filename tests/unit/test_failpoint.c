@@ -1,8 +1,10 @@
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 
 #include "failpoint.h"
 
@@ -51,4 +53,22 @@ Test(failpoint, malformed_spec_refused)
 		cr_assert_eq(gw_failpoints_armed, 0);
 	}
 	unsetenv("GALGATE_FAILPOINT");
+}
+
+Test(failpoint, trace_names_every_pass)
+{
+	unsetenv("GALGATE_FAILPOINT");
+	setenv("GALGATE_FAILPOINT_TRACE", "1", 1);
+	cr_redirect_stderr();
+	cr_assert_eq(gw_failpoint_init(), 0);
+	cr_assert_eq(gw_failpoints_armed, 1);
+	GW_FAILPOINT("ldap-write");
+	GW_FAILPOINT("state-committed");
+	GW_FAILPOINT("ldap-write");
+	fflush(stderr);
+	cr_assert_stderr_eq_str("galgate: failpoint ldap-write pass 1\n"
+	    "galgate: failpoint state-committed pass 1\n"
+	    "galgate: failpoint ldap-write pass 2\n");
+	unsetenv("GALGATE_FAILPOINT_TRACE");
+	gw_failpoint_init();
 }
