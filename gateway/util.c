@@ -581,7 +581,21 @@ gw_write_files_atomic(const struct gw_file_out *f, size_t n, char *errbuf,
 			goto fail;
 		}
 	}
-	/* every file is complete: now they change, in order */
+	/*
+	 * Every file is complete: now they change, in order.  Killed
+	 * between two renames, the process would leave a set mixing new and
+	 * old files, so the old ones but the first go before the first
+	 * rename: a set cut short holds the old files, or the first file
+	 * (old or new) alone, which a reader of the set refuses, or the new
+	 * set.
+	 */
+	for (i = 1; i < n; i++)
+		if (unlink(f[i].path) == -1 && errno != ENOENT) {
+			snprintf(errbuf, errlen, "%s: %s", f[i].path,
+			    strerror(errno));
+			i = n;
+			goto fail;
+		}
 	for (i = 0; i < n; i++) {
 		(void)temp_path(tmp, sizeof(tmp), f[i].path);
 		GW_FAILPOINT("file-before-rename");

@@ -104,7 +104,9 @@ struct gw_file_out {
  * Ccmdir.imp): each goes to a temp file and is synced, and only when
  * every one is complete are they renamed into place, in order.  A failure
  * before the renames (a full disk) leaves every old file as it was and no
- * temp file behind; errbuf names the file and the cause.
+ * temp file behind; errbuf names the file and the cause.  Just before the
+ * renames the old files but the first are removed, so that a process
+ * killed between two renames leaves no set mixing old and new files.
  */
 int	 gw_write_files_atomic(const struct gw_file_out *, size_t n,
 	    char *errbuf, size_t errlen);

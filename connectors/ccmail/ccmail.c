@@ -2,12 +2,14 @@
  * The cc:Mail connector (type = ccmail): seed 004's cycle with the rules
  * of seed 003.  See ccmail.h for the order of work.
  */
+#include <dirent.h>
 #include <limits.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ccdir.h"
 #include "ccmail.h"
@@ -163,6 +165,32 @@ owned_value(struct cc_cycle *c, const struct cc_plan *p, struct gw_buf *b)
 
 /* ---- writing ---- */
 
+/*
+ * A cycle killed while writing an import file leaves its temporary file
+ * (gw_write_file_atomic's NAME.tmp.PID) behind; the next cycle removes
+ * it.  Cycles of one connector never overlap (its lock), so no such file
+ * can belong to a write in progress.
+ */
+static void
+remove_stale_temps(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *d;
+	DIR *dd;
+
+	if ((dd = opendir(dir)) == NULL)
+		return;
+	while ((d = readdir(dd)) != NULL) {
+		if (strncmp(d->d_name, "Ccmdel.imp.tmp.", 15) != 0 &&
+		    strncmp(d->d_name, "Ccmdir.imp.tmp.", 15) != 0)
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, d->d_name) <
+		    (int)sizeof(path))
+			(void)unlink(path);
+	}
+	closedir(dd);
+}
+
 static int
 write_imports(struct cc_cycle *c, struct gw_err *err)
 {
@@ -183,6 +211,7 @@ write_imports(struct cc_cycle *c, struct gw_err *err)
 	}
 	snprintf(dpath, sizeof(dpath), "%s/Ccmdel.imp", c->cc->import_dir);
 	snprintf(apath, sizeof(apath), "%s/Ccmdir.imp", c->cc->import_dir);
+	remove_stale_temps(c->cc->import_dir);
 	ccdir_writer_init(&dw, &c->cp);
 	ccdir_writer_init(&aw, &c->cp);
 	if (ccdir_write_header(&dw, "delete", c->cc->post_office, when) == -1 ||
@@ -196,9 +225,10 @@ write_imports(struct cc_cycle *c, struct gw_err *err)
 			goto toobig;
 	/*
 	 * Both files change together: a new Ccmdel.imp beside last cycle's
-	 * Ccmdir.imp (the disk full in between) would have cc:Mail delete
-	 * a recipient and add it back from the old file.  Deletions first:
-	 * cc:Mail's IMPORT applies them first too.
+	 * Ccmdir.imp (the disk full in between, or the cycle killed between
+	 * the two renames) would have cc:Mail delete a recipient and add it
+	 * back from the old file.  Deletions first: cc:Mail's IMPORT applies
+	 * them first too.
 	 */
 	if (ccdir_writers_commit(w, paths, 2, err) == -1)
 		goto done;
@@ -259,6 +289,16 @@ apply_result(void *arg, size_t idx, int ok, int rc, const char *msg)
 	if (rc == 68 && a->batch[idx].op == GW_OP_ADD) {
 		/* LDAP_ALREADY_EXISTS: maybe ours from a cycle cut short */
 		a->exists[a->nexists++] = idx;
+		return;
+	}
+	if (rc == 32 && a->batch[idx].op == GW_OP_DELETE) {
+		/*
+		 * LDAP_NO_SUCH_OBJECT: gone already, deleted by a cycle cut
+		 * short before its shadow commit (or by hand).  Gone is what
+		 * the delete wants; refusing it would keep the shadow record,
+		 * and every later cycle would fail the same delete again.
+		 */
+		c->plan[pi].ok = 1;
 		return;
 	}
 	c->cy->counts.errors++;

@@ -252,16 +252,28 @@ struct naming {
 	struct strset	 smtp;
 	int		 loaded;	/* aliases and addresses in use */
 	struct gw_txn	*txn;
+	const char	*self;		/* the connector's name */
 };
 
+/*
+ * Addresses the rest of the GAL holds.  This connector's own entries are
+ * left out: the shadow names the addresses of those it knows, and one it
+ * does not know was added by a cycle cut short before its shadow commit.
+ * That entry's add is planned again and must get the same address, not
+ * a number because its first add already holds it.
+ */
 static int
 mail_cb(void *arg, const struct gw_record *rec)
 {
+	struct naming *nm = arg;
 	struct gw_attr *a = gw_record_attr(rec, "mail");
+	const char *owner = gw_record_get(rec, "galgateConnector");
 	size_t i;
 
+	if (owner != NULL && strcmp(owner, nm->self) == 0)
+		return 0;
 	for (i = 0; a != NULL && i < a->n; i++)
-		fold_use(arg, a->val[i].ptr);
+		fold_use(&nm->smtp, a->val[i].ptr);
 	return 0;
 }
 
@@ -289,7 +301,7 @@ owned_names_cb(void *arg, const void *key, size_t klen, const void *val,
 static int
 naming_load(struct cc_cycle *c, struct naming *nm, struct gw_err *err)
 {
-	static const char *attrs[] = { "mail", NULL };
+	static const char *attrs[] = { "mail", "galgateConnector", NULL };
 	int missing;
 
 	if (nm->loaded)
@@ -300,7 +312,7 @@ naming_load(struct cc_cycle *c, struct naming *nm, struct gw_err *err)
 	if (c->cc->smtp_template == NULL)
 		return 0;
 	return gal_search(c->cy->gal, c->cy->conf->suffix, GAL_SCOPE_SUB,
-	    "(mail=*)", attrs, mail_cb, &nm->smtp, &missing, err);
+	    "(mail=*)", attrs, mail_cb, nm, &missing, err);
 }
 
 static int
@@ -557,6 +569,7 @@ cc_plan_import(struct cc_cycle *c, struct gw_err *err)
 	int rc = -1;
 
 	memset(&nm, 0, sizeof(nm));
+	nm.self = c->cc->name;
 	strset_init(&nm.aliases);
 	strset_init(&nm.smtp);
 	g.c = c;
