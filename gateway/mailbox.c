@@ -308,21 +308,36 @@ maildir_done(struct gw_mailbox *mb, const struct gw_mail *m,
 	return 0;
 }
 
-/* Writes into dir/tmp, then renames into dir/sub (Maildir delivery). */
-static int
-maildir_deliver(struct gw_mailbox *mb, const char *dir, const char *sub,
-    const char *raw, size_t len, struct gw_err *err)
+/* A new unique Maildir file name: time, pid, sequence, host. */
+static void
+new_name(struct gw_mailbox *mb, char *name, size_t len)
 {
-	char name[256], tmp[PATH_MAX], dst[PATH_MAX], host[64], why[1024];
+	char host[64];
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	if (gethostname(host, sizeof(host)) == -1)
 		snprintf(host, sizeof(host), "localhost");
 	host[sizeof(host) - 1] = '\0';
-	snprintf(name, sizeof(name), "%lld.M%06ldP%ldQ%lu.%s",
-	    (long long)ts.tv_sec, ts.tv_nsec / 1000, (long)getpid(),
-	    ++mb->seq, host);
+	snprintf(name, len, "%lld.M%06ldP%ldQ%lu.%s", (long long)ts.tv_sec,
+	    ts.tv_nsec / 1000, (long)getpid(), ++mb->seq, host);
+}
+
+/*
+ * Writes into dir/tmp, then renames into dir/sub (Maildir delivery),
+ * under name (NULL: a new one).  The same name delivered again replaces
+ * the message if it is still in dir/sub.
+ */
+static int
+maildir_deliver(struct gw_mailbox *mb, const char *dir, const char *sub,
+    const char *raw, size_t len, const char *name, struct gw_err *err)
+{
+	char fresh[256], tmp[PATH_MAX], dst[PATH_MAX], why[1024];
+
+	if (name == NULL || *name == '\0' || strchr(name, '/') != NULL) {
+		new_name(mb, fresh, sizeof(fresh));
+		name = fresh;
+	}
 	snprintf(tmp, sizeof(tmp), "%s/tmp/%s", dir, name);
 	snprintf(dst, sizeof(dst), "%s/%s/%s", dir, sub, name);
 	if (gw_write_file_atomic(tmp, raw, len, 0640, why, sizeof(why)) == -1)
@@ -640,18 +655,28 @@ int
 mailbox_send(struct gw_mailbox *mb, const char *from, const char *const *to,
     size_t nto, const char *raw, size_t len, struct gw_err *err)
 {
+	return mailbox_send_named(mb, from, to, nto, raw, len, NULL, err);
+}
+
+int
+mailbox_send_named(struct gw_mailbox *mb, const char *from,
+    const char *const *to, size_t nto, const char *raw, size_t len,
+    const char *name, struct gw_err *err)
+{
 	char sent[PATH_MAX];
 	struct gw_err copy;
 
 	GW_FAILPOINT("mail-before-send");
 	if (mb->kind == T_MAILDIR) {
-		if (maildir_deliver(mb, mb->outbox, "new", raw, len, err) == -1)
+		if (maildir_deliver(mb, mb->outbox, "new", raw, len, name,
+		    err) == -1)
 			return -1;
 		GW_FAILPOINT("mail-sent");
 		snprintf(sent, sizeof(sent), "%s/.sent", mb->inbox);
 		gw_err_init(&copy);
 		/* the copy is for troubleshooting: its loss is not fatal */
-		if (maildir_deliver(mb, sent, "cur", raw, len, &copy) == -1)
+		if (maildir_deliver(mb, sent, "cur", raw, len, name,
+		    &copy) == -1)
 			fprintf(stderr, "galgate: keeping a sent copy: %s\n",
 			    copy.msg);
 		return 0;

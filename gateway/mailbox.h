@@ -80,6 +80,15 @@ int	mailbox_done(struct gw_mailbox *, const struct gw_mail *,
 int	mailbox_send(struct gw_mailbox *, const char *from,
 	    const char *const *to, size_t nto, const char *raw, size_t len,
 	    struct gw_err *);
+/*
+ * mailbox_send, delivering into a Maildir outbox under name, a Maildir
+ * file name (NULL: a new unique one): a message sent again under the
+ * same name replaces the first if nobody has taken it from new/ yet.
+ * Over SMTP the name is not used.
+ */
+int	mailbox_send_named(struct gw_mailbox *, const char *from,
+	    const char *const *to, size_t nto, const char *raw, size_t len,
+	    const char *name, struct gw_err *);
 /* Drops kept processed and sent copies older than keep_messages. */
 int	mailbox_purge(struct gw_mailbox *, struct gw_err *);
 

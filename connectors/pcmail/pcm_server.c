@@ -554,11 +554,14 @@ reply_body(struct server *sv, const struct rq *q, struct gw_buf *hdr,
 	return pcm_reply_text(&sv->c, r, q->attach ? tx : hdr, err);
 }
 
-/* Sends raw to to (and admin_copy), one 3395 event. */
+/*
+ * Sends raw to to (and admin_copy), one 3395 event; name (NULL: a new
+ * one) is the file name of a delivery into a Maildir outbox.
+ */
 static int
 send_raw(struct server *sv, const char *to_hdr, const char *to,
     const char *subject, const char *raw, size_t len, int copy,
-    struct gw_err *err)
+    const char *name, struct gw_err *err)
 {
 	const char *rcpt[2];
 	size_t n = 0;
@@ -566,8 +569,8 @@ send_raw(struct server *sv, const char *to_hdr, const char *to,
 	rcpt[n++] = to;
 	if (copy && sv->c.pc->admin_copy != NULL)
 		rcpt[n++] = sv->c.pc->admin_copy;
-	if (mailbox_send(sv->mb, sv->c.pc->address, rcpt, n, raw, len,
-	    err) == -1)
+	if (mailbox_send_named(sv->mb, sv->c.pc->address, rcpt, n, raw, len,
+	    name, err) == -1)
 		return -1;
 	event(sv, EV_PCM_SENT, GW_SEV_INFO, "sent: FROM: %s TO: %s%s%s "
 	    "SUBJECT: %s", sv->from, to_hdr, n > 1 ? " CC: " : "",
@@ -578,7 +581,7 @@ send_raw(struct server *sv, const char *to_hdr, const char *to,
 static int
 send_message(struct server *sv, const struct pcm_peer *p,
     const char *subject, const char *body, size_t blen, const char *att,
-    size_t alen, struct gw_err *err)
+    size_t alen, const char *name, struct gw_err *err)
 {
 	char to[256], extra[300] = "", *raw = NULL;
 	const char *cs = pcm_charset(sv->c.pc->codepage);
@@ -596,14 +599,14 @@ send_message(struct server *sv, const struct pcm_peer *p,
 	if (rc == -1)
 		return gw_err_set(err, GW_EXIT_RUNTIME, "the message to %s is "
 		    "larger than %zu bytes", p->id, GW_MAIL_MAX);
-	rc = send_raw(sv, to, p->address, subject, raw, len, 1, err);
+	rc = send_raw(sv, to, p->address, subject, raw, len, 1, name, err);
 	free(raw);
 	return rc;
 }
 
 static int
 send_error(struct server *sv, const struct pcm_peer *p, int error,
-    const char *text, struct gw_err *err)
+    const char *text, const char *name, struct gw_err *err)
 {
 	char subject[700];
 	struct gw_buf body;
@@ -613,7 +616,8 @@ send_error(struct server *sv, const struct pcm_peer *p, int error,
 	gw_buf_init(&body, 0);
 	gw_buf_printf(&body, "[DIRSYNC]\r\nERROR=%d\r\nTEXT=%s\r\n", error,
 	    text);
-	rc = send_message(sv, p, subject, body.buf, body.len, NULL, 0, err);
+	rc = send_message(sv, p, subject, body.buf, body.len, NULL, 0, name,
+	    err);
 	gw_buf_release(&body);
 	return rc;
 }
@@ -709,19 +713,66 @@ commit(struct server *sv, struct rq *q, struct gw_err *err)
 	return 0;
 }
 
+/*
+ * The Maildir file name of the reply to requestor pi: the same for every
+ * cycle that starts from the same stored numbers.  A cycle killed after
+ * sending a reply and before moving the numbers answers again from the
+ * same numbers and shadow, and that reply, the same changes or more,
+ * replaces the first in the requestor's Maildir if it has not read it:
+ * the requestor gets one, not two that repeat each other's modifies and
+ * deletes.  Once the numbers have moved, a reply has another name.
+ */
+static void
+reply_name(struct server *sv, size_t pi, char *name, size_t len)
+{
+	const struct pcm_nums *n = &sv->c.nums[pi];
+	unsigned char h[GW_HASH_LEN];
+	char num[6][24], hex[33];
+	const char *f[8];
+	const char *first = NULL;
+	size_t i;
+
+	snprintf(num[0], sizeof(num[0]), "%llu", (unsigned long long)n->reqsync);
+	snprintf(num[1], sizeof(num[1]), "%llu", (unsigned long long)n->srvsync);
+	snprintf(num[2], sizeof(num[2]), "%llu", (unsigned long long)n->impsync);
+	snprintf(num[3], sizeof(num[3]), "%llu",
+	    (unsigned long long)n->last_cycle);
+	snprintf(num[4], sizeof(num[4]), "%llu",
+	    (unsigned long long)n->export_all);
+	snprintf(num[5], sizeof(num[5]), "%llu",
+	    (unsigned long long)sv->c.cycleno);
+	f[0] = sv->c.pc->name;
+	f[1] = sv->c.pc->peer[pi].id;
+	for (i = 0; i < 6; i++)
+		f[2 + i] = num[i];
+	gw_hash_fields(f, 8, h);
+	gw_uuid_hex(h, hex);
+	/* Maildir names start with a time: that of the update answered */
+	for (i = 0; i < sv->nmail && first == NULL; i++)
+		if (sv->w[i].kind == MK_UPDATE && sv->w[i].pi == pi &&
+		    (first = strchr(sv->w[i].m->id, '/')) != NULL &&
+		    strspn(++first, "0123456789") == 0)
+			first = NULL;
+	if (first == NULL)
+		first = "0";
+	snprintf(name, len, "%.*s.R%s.galgate",
+	    (int)strspn(first, "0123456789"), first, hex);
+}
+
 static int
 answer(struct server *sv, size_t pi, struct gw_err *err)
 {
 	struct rq *q = &sv->rq[pi];
 	struct pcm_peer *p = &sv->c.pc->peer[pi];
 	struct gw_buf hdr, tx;
-	char subject[200], text[300];
+	char subject[200], text[300], name[128];
 	size_t a, m, d, i;
 	uint64_t head, floor;
 	struct gw_txn *txn;
 	struct gw_err scratch;
 	int rc = -1;
 
+	reply_name(sv, pi, name, sizeof(name));
 	gw_buf_init(&hdr, GW_MAIL_MAX);
 	gw_buf_init(&tx, GW_MAIL_MAX);
 	pcm_import_counts(q->im, &a, &m, &d);
@@ -745,7 +796,7 @@ answer(struct server *sv, size_t pi, struct gw_err *err)
 			    (unsigned long long)q->s, (unsigned long long)floor);
 		event(sv, EV_PCM_ERR138, GW_SEV_ERROR, "requestor %s: error 138 "
 		    "%s", p->id, text);
-		if (send_error(sv, p, 138, text, err) == -1)
+		if (send_error(sv, p, 138, text, name, err) == -1)
 			goto out;
 		snprintf(subject, sizeof(subject), "SrvTx ERROR 138");
 	} else {
@@ -757,7 +808,7 @@ answer(struct server *sv, size_t pi, struct gw_err *err)
 		    p->id, q->reply.full ? "full" : "delta", q->reply.nadd,
 		    q->reply.nmod, q->reply.ndel, q->reply.nout);
 		if (send_message(sv, p, subject, hdr.buf, hdr.len,
-		    q->attach ? tx.buf : NULL, tx.len, err) == -1)
+		    q->attach ? tx.buf : NULL, tx.len, name, err) == -1)
 			goto out;
 	}
 	if (commit(sv, q, err) == -1)
@@ -891,7 +942,7 @@ write_all(struct server *sv, struct gw_err *err)
 		struct msgw *w = &sv->w[i];
 
 		if (w->kind == MK_REFUSED) {
-			if (send_error(sv, w->peer, w->error, w->text,
+			if (send_error(sv, w->peer, w->error, w->text, NULL,
 			    err) == -1 || record_status(sv, w, "last_refused",
 			    w->text, err) == -1)
 				return -1;
