@@ -131,6 +131,7 @@ struct io_batch {
 	struct io_part	**part;		/* [nparts] */
 	size_t		 order;		/* of its latest part */
 	struct io_msg	 all;		/* the parts as one message */
+	int		 answer_first;	/* master: done once its reply went */
 };
 
 /* Everything one cycle holds. */

@@ -1,8 +1,9 @@
 /*
  * The two cycles.  Both read the mailbox first and apply each complete
  * batch, moving that sender's watermark once the LDAP writes are
- * acknowledged and only then marking its messages done; then they bring
- * the shadow of exported entries up to the journal and send.
+ * acknowledged and only then marking its messages done (the master only
+ * once it has replied); then they bring the shadow of exported entries
+ * up to the journal and send.
  *
  * Requestor: apply the master's replies to the import container, send
  * the changes above the acknowledged requestor USN.  Master: apply each
@@ -411,10 +412,31 @@ master_apply(struct io_cycle *c, int *applied_any, struct gw_err *err)
 		/* a full export from it answers a request for one */
 		names[1] = p->wm[WM_WANT_RELOAD];
 		vals[1] = 0;
-		if (wm_put(c, names, vals, m->hdr.full ? 2 : 1, err) == -1 ||
-		    batch_finish(c, b, err) == -1)
+		if (wm_put(c, names, vals, m->hdr.full ? 2 : 1, err) == -1)
 			return -1;
+		/*
+		 * Its messages stay in the mailbox until the reply is sent
+		 * (master_done): a cycle cut short in between reads them
+		 * again, applies nothing twice (the watermark), and still
+		 * owes and sends the reply.  Marked done here, they would
+		 * be answered only when the requestor writes again.
+		 */
+		b->answer_first = 1;
+		io_msg_release(&b->all);
 	}
+	return 0;
+}
+
+/* The batches answered (or found stale) are done with. */
+static int
+master_done(struct io_cycle *c, struct gw_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < c->nbatches; i++)
+		if (c->batches[i]->answer_first &&
+		    io_batch_done(c, c->batches[i], err) == -1)
+			return -1;
 	return 0;
 }
 
@@ -488,6 +510,8 @@ io_master_cycle(struct gw_connector *con, struct gw_cycle *cy,
 	for (i = 0; i < c.io->npeer; i++)
 		if (c.heard[i] && master_reply(&c, i, err) == -1)
 			goto done;
+	if (master_done(&c, err) == -1)
+		goto done;
 	/* after a rebuild the peers not heard from get a full reply later */
 	for (i = 0; c.rebuilt && !cy->dry_run && i < c.io->npeer; i++) {
 		name = c.io->peer[i].wm[WM_FULL_NEXT];

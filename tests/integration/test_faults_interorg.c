@@ -242,7 +242,8 @@ Test(faults_interorg, slapd_stopped_at_the_master_and_at_the_requestor,
 	cr_assert_str_eq(wm1, wm0, "the master's watermarks moved");
 	free(wm0);
 	free(wm1);
-	cr_assert_eq(mail_count(&ms, "master", "INBOX"), 1, "batch not kept");
+	/* (with the branch's last batch, applied but not yet answered) */
+	cr_assert_eq(mail_count(&ms, "master", "INBOX"), 2, "batch not kept");
 	settle();
 	cr_assert_eq(mail_count(&ms, "requestor", "INBOX"), 0, "a reply went");
 	slapd_start_again(&hq);
