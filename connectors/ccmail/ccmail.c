@@ -13,6 +13,7 @@
 
 #include "ccdir.h"
 #include "ccmail.h"
+#include "failpoint.h"
 #include "gal.h"
 #include "journal.h"
 #include "state.h"
@@ -777,10 +778,13 @@ ccmail_cycle(struct gw_connector *con, struct gw_cycle *cy, struct gw_err *err)
 		rc = 0;
 		goto done;
 	}
+	GW_FAILPOINT("ccmail-planned");
 	if (write_imports(&c, err) == -1)
 		goto done;
+	GW_FAILPOINT("ccmail-imports-written");
 	if (apply_ldap(&c, err) == -1)
 		goto done;
+	GW_FAILPOINT("ccmail-ldap-applied");
 	for (i = 0; i < c.nplan; i++) {
 		if (!c.plan[i].ok)
 			continue;

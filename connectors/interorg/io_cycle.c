@@ -507,6 +507,7 @@ io_master_cycle(struct gw_connector *con, struct gw_cycle *cy,
 		goto done;
 	if (shadow_step(&c, err) == -1)
 		goto done;
+	GW_FAILPOINT("interorg-master-replying");
 	for (i = 0; i < c.io->npeer; i++)
 		if (c.heard[i] && master_reply(&c, i, err) == -1)
 			goto done;

@@ -21,6 +21,7 @@
 
 #include <openssl/crypto.h>
 
+#include "failpoint.h"
 #include "gal.h"
 #include "journal.h"
 #include "mailbox.h"
@@ -811,8 +812,10 @@ answer(struct server *sv, size_t pi, struct gw_err *err)
 		    q->attach ? tx.buf : NULL, tx.len, name, err) == -1)
 			goto out;
 	}
+	GW_FAILPOINT("pcmail-after-send");
 	if (commit(sv, q, err) == -1)
 		goto out;
+	GW_FAILPOINT("pcmail-committed");
 	say(sv, "%s: %zu transactions (%zu already applied): %zu added, %zu "
 	    "modified, %zu deleted; sent %s", p->id, q->ntxn, q->nskipped, a,
 	    m, d, subject);
@@ -912,6 +915,7 @@ write_all(struct server *sv, struct gw_err *err)
 		    "modified, %zu deleted", sv->c.pc->peer[i].id, q->ntxn,
 		    q->nskipped, a, m, d);
 	}
+	GW_FAILPOINT("pcmail-applied");
 	/*
 	 * The replies carry what the requestors just sent; when nothing was
 	 * written the replies planned stand (the journal head is theirs).
@@ -1040,6 +1044,7 @@ pcm_server_cycle(struct gw_connector *con, struct gw_cycle *cy,
 		rc = 0;
 		goto out;
 	}
+	GW_FAILPOINT("pcmail-planned");
 	rc = write_all(&sv, err);
 out:
 	server_release(&sv);

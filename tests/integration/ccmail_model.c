@@ -26,6 +26,7 @@
 #define FILE_MAX_BYTES	(16UL * 1024 * 1024)
 
 #define NOT_FOUND	((size_t)-1)
+#define SLOT_GONE	((size_t)-1)
 
 struct ent {
 	char	*name;
@@ -51,8 +52,15 @@ struct bboard {
 
 struct ccm {
 	char		 *po;
-	struct ent	**ents;
+	struct ent	**ents;		/* in no particular order */
 	size_t		  nents, capents;
+	/*
+	 * The entries by folded name, so that directories of 100,000 users
+	 * (the crash tests) import in linear time: open addressing, slot =
+	 * index in ents + 1, 0 free, SLOT_GONE a deleted slot.
+	 */
+	size_t		 *slot;
+	size_t		  nslot, ngone;
 	struct list	**lists;
 	size_t		  nlists, caplists;
 	struct bboard	**bbs;
@@ -439,14 +447,79 @@ home_po(const struct ccm *m, char locn, const char *po)
 	return NULL;
 }
 
+/* FNV-1a over the folded characters: equal under namecmp, equal hash. */
+static size_t
+name_hash(const char *name)
+{
+	const unsigned char *p = (const unsigned char *)name;
+	uint64_t h = 14695981039346656037ULL;
+	uint32_t c;
+
+	while (*p != '\0') {
+		c = fold(utf8_next(&p));
+		h = (h ^ c) * 1099511628211ULL;
+	}
+	return (size_t)h;
+}
+
+/* The slot holding index i (which must be in the index). */
+static size_t *
+slot_of(const struct ccm *m, size_t i)
+{
+	size_t k = name_hash(m->ents[i]->name) & (m->nslot - 1);
+
+	while (m->slot[k] != i + 1)
+		k = (k + 1) & (m->nslot - 1);
+	return &m->slot[k];
+}
+
+static void
+slot_put(struct ccm *m, size_t i)
+{
+	size_t k = name_hash(m->ents[i]->name) & (m->nslot - 1);
+
+	while (m->slot[k] != 0 && m->slot[k] != SLOT_GONE)
+		k = (k + 1) & (m->nslot - 1);
+	if (m->slot[k] == SLOT_GONE)
+		m->ngone--;
+	m->slot[k] = i + 1;
+}
+
+/* Makes room for one more entry in the index; -1 out of memory. */
+static int
+index_reserve(struct ccm *m)
+{
+	size_t n = 64, i;
+
+	if (m->nslot > 0 && (m->nents + 1 + m->ngone) * 2 <= m->nslot)
+		return 0;
+	while (n < (m->nents + 1) * 4)
+		n *= 2;
+	free(m->slot);
+	if ((m->slot = calloc(n, sizeof(*m->slot))) == NULL) {
+		m->nslot = 0;
+		return -1;
+	}
+	m->nslot = n;
+	m->ngone = 0;
+	for (i = 0; i < m->nents; i++)
+		slot_put(m, i);
+	return 0;
+}
+
 static size_t
 find_ent(const struct ccm *m, const char *name)
 {
-	size_t i;
+	size_t k, v;
 
-	for (i = 0; i < m->nents; i++)
-		if (namecmp(m->ents[i]->name, name) == 0)
-			return i;
+	if (m->nslot == 0)
+		return NOT_FOUND;
+	k = name_hash(name) & (m->nslot - 1);
+	while ((v = m->slot[k]) != 0) {
+		if (v != SLOT_GONE && namecmp(m->ents[v - 1]->name, name) == 0)
+			return v - 1;
+		k = (k + 1) & (m->nslot - 1);
+	}
 	return NOT_FOUND;
 }
 
@@ -476,19 +549,27 @@ insert_ent(struct ccm *m, struct ent *e)
 {
 	struct ent **v;
 
-	if ((v = grow(m->ents, &m->capents, m->nents, sizeof(*v))) == NULL)
+	if ((v = grow(m->ents, &m->capents, m->nents, sizeof(*v))) == NULL ||
+	    (m->ents = v, index_reserve(m)) == -1)
 		return -1;
-	m->ents = v;
 	m->ents[m->nents++] = e;
+	slot_put(m, m->nents - 1);
 	return 0;
 }
 
+/* The last entry takes the place of the one removed. */
 static void
 remove_ent(struct ccm *m, size_t i)
 {
+	size_t last = m->nents - 1;
+
+	*slot_of(m, i) = SLOT_GONE;
+	m->ngone++;
 	ent_free(m->ents[i]);
-	memmove(&m->ents[i], &m->ents[i + 1],
-	    (m->nents - i - 1) * sizeof(m->ents[0]));
+	if (i != last) {
+		*slot_of(m, last) = i + 1;
+		m->ents[i] = m->ents[last];
+	}
 	m->nents--;
 }
 
@@ -522,10 +603,53 @@ ccm_free(struct ccm *m)
 	for (i = 0; i < m->nbbs; i++)
 		bboard_free(m->bbs[i]);
 	free(m->ents);
+	free(m->slot);
 	free(m->lists);
 	free(m->bbs);
 	free(m->po);
 	free(m);
+}
+
+struct ccm *
+ccm_clone(const struct ccm *m)
+{
+	struct ccm *c;
+	const struct ent *e;
+	struct ent *ne;
+	size_t i;
+
+	if ((c = ccm_new(m->po)) == NULL)
+		return NULL;
+	for (i = 0; i < m->nents; i++) {
+		e = m->ents[i];
+		if ((ne = ent_new(e->name, e->locn, e->po, e->addr, e->fan,
+		    e->comments, e->via)) == NULL || insert_ent(c, ne) == -1) {
+			ent_free(ne);
+			goto fail;
+		}
+	}
+	for (i = 0; i < m->nlists; i++) {
+		const struct list *l = m->lists[i];
+		const char **mem = calloc(l->nmembers + 1, sizeof(*mem));
+		int rc;
+
+		if (mem == NULL)
+			goto fail;
+		if (l->nmembers > 0)
+			memcpy(mem, l->members, l->nmembers * sizeof(*mem));
+		rc = ccm_add_list(c, l->name, mem, l->comments);
+		free(mem);
+		if (rc == -1)
+			goto fail;
+	}
+	for (i = 0; i < m->nbbs; i++)
+		if (ccm_add_bboard(c, m->bbs[i]->title,
+		    m->bbs[i]->comments) == -1)
+			goto fail;
+	return c;
+fail:
+	ccm_free(c);
+	return NULL;
 }
 
 int

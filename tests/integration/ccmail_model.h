@@ -17,6 +17,8 @@ struct ccm;
 /* The exporting post office, e.g. "HQPO". */
 struct ccm	*ccm_new(const char *po_name);
 void		 ccm_free(struct ccm *);
+/* A deep copy (a post office restored from a backup); NULL on failure. */
+struct ccm	*ccm_clone(const struct ccm *);
 
 /*
  * Directory entries. locn is one of P p L l R r A a. po is the home post

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,11 @@ struct qtx {
 	char		*text;		/* lines without the number, CRLF */
 };
 
+struct aidx {
+	size_t	*slot;
+	size_t	 nslot, ngone;
+};
+
 struct pcr {
 	char			 net[16], po[16], password[64], address[128];
 	char			 inbox[256], outbox[256];
@@ -31,6 +37,7 @@ struct pcr {
 	size_t			 nlocal;
 	struct pcr_entry	*gal;
 	size_t			 ngal;
+	struct aidx		 gix;		/* gal by address */
 	int			 attach;
 	size_t			 echoes;
 	char			 last_sent[768];
@@ -86,6 +93,15 @@ pcr_new(const char *net, const char *po, const char *password,
 }
 
 static void
+entry_copy(struct pcr_entry *to, const struct pcr_entry *from)
+{
+	to->name = strdup(from->name);
+	to->addr = strdup(from->addr);
+	to->tpl = strdup(from->tpl);
+	cr_assert(to->name != NULL && to->addr != NULL && to->tpl != NULL);
+}
+
+static void
 entry_free(struct pcr_entry *e)
 {
 	free(e->name);
@@ -109,8 +125,70 @@ pcr_free(struct pcr *m)
 	for (i = 0; i < m->ngal; i++)
 		entry_free(&m->gal[i]);
 	free(m->gal);
+	free(m->gix.slot);
 	free(m->last_text);
 	free(m);
+}
+
+struct pcr *
+pcr_clone(const struct pcr *m)
+{
+	struct pcr *c = malloc(sizeof(*c));
+	size_t i;
+
+	cr_assert_not_null(c);
+	*c = *m;
+	memset(&c->gix, 0, sizeof(c->gix));	/* made again on first use */
+	c->q = calloc(m->nq + 1, sizeof(*c->q));
+	c->local = calloc(m->nlocal + 1, sizeof(*c->local));
+	c->gal = calloc(m->ngal + 1, sizeof(*c->gal));
+	cr_assert(c->q != NULL && c->local != NULL && c->gal != NULL);
+	for (i = 0; i < m->nq; i++) {
+		c->q[i].seq = m->q[i].seq;
+		c->q[i].text = strdup(m->q[i].text);
+	}
+	for (i = 0; i < m->nlocal; i++)
+		entry_copy(&c->local[i], &m->local[i]);
+	for (i = 0; i < m->ngal; i++)
+		entry_copy(&c->gal[i], &m->gal[i]);
+	c->last_text = m->last_text != NULL ? strdup(m->last_text) : NULL;
+	return c;
+}
+
+static int
+line_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char *
+pcr_dump(const struct pcr *m)
+{
+	char **line = calloc(m->ngal + 1, sizeof(*line)), *head, *out, *w;
+	size_t i, len;
+
+	cr_assert_not_null(line);
+	head = fmt("ReqSync %lu, ImpSync %lu, %zu queued, %zu echoes\n",
+	    m->reqsync, m->impsync, m->nq, m->echoes);
+	len = strlen(head);
+	for (i = 0; i < m->ngal; i++) {
+		line[i] = fmt("%s\t%s\t%s\n", m->gal[i].addr, m->gal[i].name,
+		    m->gal[i].tpl);
+		len += strlen(line[i]);
+	}
+	if (m->ngal > 1)
+		qsort(line, m->ngal, sizeof(*line), line_cmp);
+	/* one buffer: appending line by line costs n^2 under ASan */
+	out = malloc(len + 1);
+	cr_assert_not_null(out);
+	w = out + sprintf(out, "%s", head);
+	for (i = 0; i < m->ngal; i++) {
+		w += sprintf(w, "%s", line[i]);
+		free(line[i]);
+	}
+	free(line);
+	free(head);
+	return out;
 }
 
 /* T0: REQTRANS numbers every transaction, starting at 1. */
@@ -124,22 +202,92 @@ queue(struct pcr *m, char *text)
 	m->nq++;
 }
 
-static struct pcr_entry *
-find_in(struct pcr_entry *v, size_t n, const char *addr)
-{
-	size_t i;
+/*
+ * The requestor's copy of the GAL is indexed by address (open
+ * addressing, slot = index + 1, AIDX_GONE a freed slot): replies of a
+ * few hundred transactions to a copy of thousands of entries, a few
+ * dozen times per crash test, under AddressSanitizer too.
+ */
+#define AIDX_GONE	((size_t)-1)
 
+static size_t
+addr_hash(const char *a)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *a != '\0'; a++)
+		h = (h ^ (unsigned char)tolower((unsigned char)*a)) *
+		    1099511628211ULL;
+	return (size_t)h;
+}
+
+static void
+aidx_put(struct aidx *ix, const struct pcr_entry *v, size_t i)
+{
+	size_t k = addr_hash(v[i].addr) & (ix->nslot - 1);
+
+	while (ix->slot[k] != 0 && ix->slot[k] != AIDX_GONE)
+		k = (k + 1) & (ix->nslot - 1);
+	if (ix->slot[k] == AIDX_GONE)
+		ix->ngone--;
+	ix->slot[k] = i + 1;
+}
+
+/* Made on first use (a clone has none) and grown before it fills up. */
+static void
+aidx_ready(struct aidx *ix, const struct pcr_entry *v, size_t n)
+{
+	size_t i, cap = 64;
+
+	if (ix->slot != NULL && (n + 1 + ix->ngone) * 2 <= ix->nslot)
+		return;
+	while (cap < (n + 1) * 4)
+		cap *= 2;
+	free(ix->slot);
+	ix->slot = calloc(cap, sizeof(*ix->slot));
+	cr_assert_not_null(ix->slot);
+	ix->nslot = cap;
+	ix->ngone = 0;
 	for (i = 0; i < n; i++)
-		if (strcasecmp(v[i].addr, addr) == 0)
-			return &v[i];
+		aidx_put(ix, v, i);
+}
+
+/* The slot holding index i. */
+static size_t *
+aidx_slot(struct aidx *ix, const struct pcr_entry *v, size_t i)
+{
+	size_t k = addr_hash(v[i].addr) & (ix->nslot - 1);
+
+	while (ix->slot[k] != i + 1)
+		k = (k + 1) & (ix->nslot - 1);
+	return &ix->slot[k];
+}
+
+static struct pcr_entry *
+find_in(struct pcr_entry *v, size_t n, struct aidx *ix, const char *addr)
+{
+	size_t i, k;
+
+	if (ix == NULL) {
+		for (i = 0; i < n; i++)
+			if (strcasecmp(v[i].addr, addr) == 0)
+				return &v[i];
+		return NULL;
+	}
+	aidx_ready(ix, v, n);
+	for (k = addr_hash(addr) & (ix->nslot - 1); ix->slot[k] != 0;
+	    k = (k + 1) & (ix->nslot - 1))
+		if (ix->slot[k] != AIDX_GONE &&
+		    strcasecmp(v[ix->slot[k] - 1].addr, addr) == 0)
+			return &v[ix->slot[k] - 1];
 	return NULL;
 }
 
 static void
-put_entry(struct pcr_entry **v, size_t *n, const char *name, const char *addr,
-    const char *tpl)
+put_entry(struct pcr_entry **v, size_t *n, struct aidx *ix, const char *name,
+    const char *addr, const char *tpl)
 {
-	struct pcr_entry *e = find_in(*v, *n, addr);
+	struct pcr_entry *e = find_in(*v, *n, ix, addr);
 
 	if (e == NULL) {
 		*v = realloc(*v, (*n + 1) * sizeof(**v));
@@ -148,6 +296,8 @@ put_entry(struct pcr_entry **v, size_t *n, const char *name, const char *addr,
 		e->addr = strdup(addr);
 		e->tpl = strdup("");
 		e->name = NULL;
+		if (ix != NULL)
+			aidx_put(ix, *v, *n - 1);
 	}
 	free(e->name);
 	e->name = strdup(name);
@@ -157,15 +307,26 @@ put_entry(struct pcr_entry **v, size_t *n, const char *name, const char *addr,
 	}
 }
 
+/* The last entry takes the place of the one dropped. */
 static void
-drop_entry(struct pcr_entry *v, size_t *n, const char *addr)
+drop_entry(struct pcr_entry *v, size_t *n, struct aidx *ix, const char *addr)
 {
-	struct pcr_entry *e = find_in(v, *n, addr);
+	struct pcr_entry *e = find_in(v, *n, ix, addr);
+	size_t i, last;
 
 	if (e == NULL)
 		return;
+	i = (size_t)(e - v);
+	last = *n - 1;
+	if (ix != NULL) {
+		*aidx_slot(ix, v, i) = AIDX_GONE;
+		ix->ngone++;
+		if (i != last)
+			*aidx_slot(ix, v, last) = i + 1;
+	}
 	entry_free(e);
-	*e = v[--(*n)];
+	*e = v[last];
+	(*n)--;
 }
 
 /* "- Prompt:/value\r\n" lines -> "Prompt:/value\n" lines. */
@@ -193,7 +354,7 @@ pcr_add(struct pcr *m, const char *name, const char *mbx, const char *tpl)
 	char *addr = fmt("PCM:%s/%s/%s", m->net, m->po, mbx), *plain;
 
 	plain = tpl_plain(tpl);
-	put_entry(&m->local, &m->nlocal, name, addr, plain);
+	put_entry(&m->local, &m->nlocal, NULL, name, addr, plain);
 	queue(m, fmt("A %-30s %s\r\n%s", name, addr, tpl != NULL ? tpl : ""));
 	free(plain);
 	free(addr);
@@ -202,7 +363,7 @@ pcr_add(struct pcr *m, const char *name, const char *mbx, const char *tpl)
 void
 pcr_add_addr(struct pcr *m, const char *name, const char *addr)
 {
-	put_entry(&m->local, &m->nlocal, name, addr, "");
+	put_entry(&m->local, &m->nlocal, NULL, name, addr, "");
 	queue(m, fmt("A %-30s %s\r\n", name, addr));
 }
 
@@ -211,14 +372,14 @@ pcr_modify(struct pcr *m, const char *mbx, const char *newname,
     const char *tpl)
 {
 	char *addr = fmt("PCM:%s/%s/%s", m->net, m->po, mbx), *plain;
-	struct pcr_entry *e = find_in(m->local, m->nlocal, addr);
+	struct pcr_entry *e = find_in(m->local, m->nlocal, NULL, addr);
 
 	cr_assert_not_null(e, "no local user %s", addr);
 	/* numbered: the second line is indented to the name column */
 	queue(m, fmt("M %-30s %s\r\n             %-30s %s\r\n%s", e->name, addr,
 	    newname, addr, tpl != NULL ? tpl : ""));
 	plain = tpl_plain(tpl);
-	put_entry(&m->local, &m->nlocal, newname, addr, tpl != NULL ? plain :
+	put_entry(&m->local, &m->nlocal, NULL, newname, addr, tpl != NULL ? plain :
 	    NULL);
 	free(plain);
 	free(addr);
@@ -228,11 +389,11 @@ void
 pcr_delete(struct pcr *m, const char *mbx)
 {
 	char *addr = fmt("PCM:%s/%s/%s", m->net, m->po, mbx);
-	struct pcr_entry *e = find_in(m->local, m->nlocal, addr);
+	struct pcr_entry *e = find_in(m->local, m->nlocal, NULL, addr);
 
 	cr_assert_not_null(e, "no local user %s", addr);
 	queue(m, fmt("D %-30s %s\r\n", e->name, addr));
-	drop_entry(m->local, &m->nlocal, addr);
+	drop_entry(m->local, &m->nlocal, NULL, addr);
 	free(addr);
 }
 
@@ -241,7 +402,7 @@ pcr_drop_local(struct pcr *m, const char *mbx)
 {
 	char *addr = fmt("PCM:%s/%s/%s", m->net, m->po, mbx);
 
-	drop_entry(m->local, &m->nlocal, addr);
+	drop_entry(m->local, &m->nlocal, NULL, addr);
 	free(addr);
 }
 
@@ -540,6 +701,18 @@ own_check(struct pcr *m, const char *addr)
 	free(own);
 }
 
+/*
+ * The next CRLF (strstr would do, but AddressSanitizer's measures the
+ * whole rest of the text on every call).
+ */
+static const char *
+crlf(const char *p)
+{
+	while ((p = strchr(p, '\r')) != NULL && p[1] != '\n')
+		p++;
+	return p;
+}
+
 static void
 apply(struct pcr *m, const char *text)
 {
@@ -548,14 +721,14 @@ apply(struct pcr *m, const char *text)
 	size_t len;
 
 	while (*p != '\0') {
-		e = strstr(p, "\r\n");
+		e = crlf(p);
 		cr_assert_not_null(e, "a line without CRLF");
 		len = (size_t)(e - p);
 		if (len > 1 && p[0] == '-' && p[1] == ' ') {
 			struct pcr_entry *en;
 
 			cr_assert_not_null(last, "template line first");
-			en = find_in(m->gal, m->ngal, last);
+			en = find_in(m->gal, m->ngal, &m->gix, last);
 			cr_assert_not_null(en);
 			s = fmt("%.*s\n", (int)(len - 2), p + 2);
 			en->tpl = cat(en->tpl, s);
@@ -584,7 +757,7 @@ apply(struct pcr *m, const char *text)
 					if (strncasecmp(m->gal[i].addr, pre,
 					    strlen(pre)) == 0)
 						drop_entry(m->gal, &m->ngal,
-						    m->gal[i].addr);
+						    &m->gix, m->gal[i].addr);
 					else
 						i++;
 				free(pre);
@@ -594,16 +767,16 @@ apply(struct pcr *m, const char *text)
 		case 'A':
 			name_addr(s, len - 13, &name, &addr);
 			own_check(m, addr);
-			put_entry(&m->gal, &m->ngal, name, addr, "");
+			put_entry(&m->gal, &m->ngal, &m->gix, name, addr, "");
 			last = addr;
 			free(name);
 			break;
 		case 'D':
 			name_addr(s, len - 13, &name, &addr);
 			own_check(m, addr);
-			cr_assert_not_null(find_in(m->gal, m->ngal, addr),
+			cr_assert_not_null(find_in(m->gal, m->ngal, &m->gix, addr),
 			    "D of %s, which it does not hold", addr);
-			drop_entry(m->gal, &m->ngal, addr);
+			drop_entry(m->gal, &m->ngal, &m->gix, addr);
 			free(name);
 			free(addr);
 			break;
@@ -611,19 +784,19 @@ apply(struct pcr *m, const char *text)
 			name_addr(s, len - 13, &name, &addr);
 			own_check(m, addr);
 			p = e + 2;
-			e = strstr(p, "\r\n");
+			e = crlf(p);
 			cr_assert_not_null(e);
 			len = (size_t)(e - p);
 			cr_assert(len > 13 && strncmp(p, "             ", 13) ==
 			    0, "second line of M not indented to column 14: "
 			    "'%.*s'", (int)len, p);
 			name_addr(p + 13, len - 13, &nname, &naddr);
-			cr_assert_not_null(find_in(m->gal, m->ngal, addr),
+			cr_assert_not_null(find_in(m->gal, m->ngal, &m->gix, addr),
 			    "M of %s (%s), which it does not hold", addr, name);
-			cr_assert_str_eq(find_in(m->gal, m->ngal, addr)->name,
+			cr_assert_str_eq(find_in(m->gal, m->ngal, &m->gix, addr)->name,
 			    name, "M names the old name wrongly");
-			drop_entry(m->gal, &m->ngal, addr);
-			put_entry(&m->gal, &m->ngal, nname, naddr, "");
+			drop_entry(m->gal, &m->ngal, &m->gix, addr);
+			put_entry(&m->gal, &m->ngal, &m->gix, nname, naddr, "");
 			last = naddr;
 			free(name);
 			free(addr);
@@ -732,7 +905,7 @@ pcr_last_text(struct pcr *m)
 const struct pcr_entry *
 pcr_find(struct pcr *m, const char *addr)
 {
-	return find_in(m->gal, m->ngal, addr);
+	return find_in(m->gal, m->ngal, &m->gix, addr);
 }
 
 size_t

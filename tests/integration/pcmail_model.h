@@ -28,6 +28,15 @@ struct pcr;
 struct pcr *pcr_new(const char *net, const char *po, const char *password,
 	    const char *address, const char *gw_inbox, const char *gw_outbox);
 void	pcr_free(struct pcr *);
+/* A copy of the postoffice as it is (the crash tests restore it). */
+struct pcr *pcr_clone(const struct pcr *);
+/*
+ * Its copy of the GAL, "address<TAB>name<TAB>template lines" sorted,
+ * after a line with ReqSync, ImpSync and the transactions still queued
+ * (everything but S, a journal position that may differ between two
+ * servers doing the same); caller frees.
+ */
+char	*pcr_dump(const struct pcr *);
 
 /* T0: a local user (tpl: template lines "- Prompt:/value\r\n", or NULL). */
 void	pcr_add(struct pcr *, const char *name, const char *mbx,

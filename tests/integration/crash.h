@@ -1,0 +1,144 @@
+/*
+ * crash.h: the machinery of the crash-consistency tests (suites
+ * crash_ccmail, crash_pcmail, crash_interorg).
+ *
+ * A test builds the state before a cycle once and snapshots it.  A clean
+ * run of the cycle from that snapshot, traced (GALGATE_FAILPOINT_TRACE),
+ * gives the reference outcome and tells where the cycle passes each
+ * failpoint.  Then, for every point chosen: restore the snapshot, run the
+ * cycle with GALGATE_FAILPOINT=name:count and check that galgate wrote
+ * "galgate: failpoint NAME fired" and died of SIGKILL, check what it left
+ * behind, rerun the cycle to completion and compare: the GAL (normalized
+ * LDIF), the journal (no USN gap or repeat, the same final state) and
+ * what went to the other side.
+ *
+ * Slapd runs with --dbnosync: killing galgate needs no slapd fsync, and a
+ * snapshot is restored by killing slapd and copying its database back.
+ */
+#ifndef GW_CRASH_H
+#define GW_CRASH_H
+
+#include <stddef.h>
+
+#include "harness.h"
+
+#define CRASH_SLAPD_OPTS	"--dbnosync"
+
+/* GALGATE_CRASH_FULL=1: the long version (more points, larger input). */
+int	crash_full(void);
+
+/* One galgate run; out and err are its standard output and error. */
+struct crash_result {
+	char	*out;
+	char	*err;
+	int	 status;	/* exit status, -1 if a signal ended it */
+	int	 signal;	/* that signal, else 0 */
+};
+
+/*
+ * galgate -c e->conf ARGS (split at spaces) with GALGATE_FAILPOINT=fp
+ * (NULL: none) and, when trace is set, GALGATE_FAILPOINT_TRACE=1.
+ */
+void	crash_galgate(const struct env *, const char *fp, int trace,
+	    const char *args, struct crash_result *);
+void	crash_result_free(struct crash_result *);
+
+/* Where a clean run passed each failpoint, and how often. */
+struct crash_trace {
+	struct crash_traced {
+		char		 name[64];
+		unsigned long	 passes;
+	}		*v;
+	size_t		 n;
+};
+/* Reads the "galgate: failpoint NAME pass N" lines of a traced run. */
+void	crash_trace_read(const char *err, struct crash_trace *);
+unsigned long crash_trace_passes(const struct crash_trace *, const char *name);
+void	crash_trace_free(struct crash_trace *);
+
+/* name:count as GALGATE_FAILPOINT takes it. */
+struct crash_point {
+	char		 name[64];
+	unsigned long	 count;
+};
+
+struct crash_points {
+	struct crash_point	*v;
+	size_t			 n;
+};
+
+/* Adds name:count unless it is there; asserts the trace passes it. */
+void	crash_points_add(struct crash_points *, const struct crash_trace *,
+	    const char *name, unsigned long count);
+/*
+ * Adds name at its first, middle and last pass in the trace, and at each
+ * pass in between when GALGATE_CRASH_FULL is set (at most full_max).
+ */
+void	crash_points_spread(struct crash_points *, const struct crash_trace *,
+	    const char *name, unsigned long full_max);
+/* Adds name at every pass in the trace (at most max). */
+void	crash_points_every(struct crash_points *, const struct crash_trace *,
+	    const char *name, unsigned long max);
+/* "name:count name:count ..." (caller frees). */
+char	*crash_points_str(const struct crash_points *);
+/* Distinct point names among the points. */
+size_t	crash_points_names(const struct crash_points *);
+void	crash_points_free(struct crash_points *);
+
+/*
+ * Runs galgate ARGS with the point armed and asserts that the point fired
+ * ("galgate: failpoint NAME fired" on standard error) and that galgate
+ * died of SIGKILL.
+ */
+void	crash_kill_at(const struct env *, const struct crash_point *,
+	    const char *args);
+
+/*
+ * Stops slapd, copies its database, galgate's state (galgate.mdb,
+ * events.jsonl) and the paths named (relative to e->dir, NULL-terminated)
+ * into e->dir/snap-NAME, starts slapd again.
+ */
+void	crash_snapshot(const struct env *, const char *name,
+	    const char *const *paths);
+/* Kills slapd, puts snapshot NAME back in place, starts slapd. */
+void	crash_restore(const struct env *, const char *name,
+	    const char *const *paths);
+
+/*
+ * The GAL as normalized LDIF: every entry's user and operational
+ * attributes except those that differ between two runs of the same
+ * changes (entryUUID, entryCSN, createTimestamp, modifyTimestamp,
+ * creatorsName, modifiersName, contextCSN), lines sorted within each
+ * entry, entries sorted by DN.  Caller frees.
+ */
+char	*crash_gal_dump(const struct env *);
+/* Asserts want == got, naming the first entries that differ. */
+void	crash_gal_assert_eq(const char *want, const char *got,
+	    const char *what);
+
+/*
+ * Reads `galgate journal --json` and asserts that its USNs follow each
+ * other without a gap or a repeat and that no record repeats the state
+ * its entry already had (an add of a live entry, a modify to the same
+ * state, a delete of a deleted one).  Returns the journal's final state,
+ * "DN<TAB>hash" of every live entry, sorted (caller frees); *head gets
+ * the last USN.
+ */
+char	*crash_journal_state(const struct env *, const char *what,
+	    unsigned long long *head);
+/* Asserts two journal states equal, naming the first difference. */
+void	crash_journal_assert_eq(const char *want, const char *got,
+	    const char *what);
+
+/* Reads a whole file (NULL if it does not exist); *len its size. */
+char	*crash_slurp(const char *path, size_t *len);
+/* 1 if the two files have the same bytes (or both do not exist). */
+int	crash_same_file(const char *a, const char *b);
+/* Names in a directory, sorted, NULL-terminated (caller frees all). */
+char	**crash_listdir(const char *dir);
+void	crash_strv_free(char **);
+
+/* Seconds since an arbitrary start, for the timing lines of the log. */
+double	crash_now(void);
+
+#endif
