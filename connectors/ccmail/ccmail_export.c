@@ -31,6 +31,8 @@ cc_rcpt_free(struct gal_rcpt *r)
 struct collect {
 	struct cc_cycle	*c;
 	const char	*container;
+	int		 nested;	/* two export containers nest */
+	struct strmap	 seen;		/* then: folded DNs collected */
 };
 
 static int
@@ -44,7 +46,7 @@ collect_cb(void *arg, const struct gw_record *rec)
 	struct gal_rcpt *r;
 	struct gw_dn dn;
 	struct gw_err err;
-	size_t i;
+	char *key;
 
 	/* what this connector imported is cc:Mail's own: never sent back */
 	if (owner != NULL && strcmp(owner, c->cc->name) == 0)
@@ -53,9 +55,16 @@ collect_cb(void *arg, const struct gw_record *rec)
 		base = gw_record_get(rec, "cn");
 	if (uuid == NULL || base == NULL || *base == '\0')
 		return 0;
-	for (i = 0; i < c->nrcpt; i++)
-		if (gw_strcaseeq(c->rcpt[i]->dn, rec->dn))
-			return 0;	/* two export containers nest */
+	if (co->nested) {
+		/* found in both containers: once (a lookup, not a scan) */
+		key = gw_fold(rec->dn);
+		if (strmap_has(&co->seen, key)) {
+			free(key);
+			return 0;
+		}
+		strmap_put(&co->seen, key, (void *)1);
+		free(key);
+	}
 	gw_err_init(&err);
 	gw_dn_init(&dn);
 	if (gw_dn_parse_ldap(rec->dn, c->cy->conf->suffix, &dn, &err) == -1)
@@ -89,24 +98,37 @@ read_gal(struct cc_cycle *c, struct gw_err *err)
 	static const char *attrs[] = { "entryUUID", "displayName", "cn",
 	    "mailNickname", "physicalDeliveryOfficeName", "telephoneNumber",
 	    "galgateConnector", NULL };
-	struct collect co = { c, NULL };
-	size_t i;
-	int missing;
+	struct collect co;
+	size_t i, k;
+	int missing, rc = -1;
 
+	memset(&co, 0, sizeof(co));
+	co.c = c;
+	strmap_init(&co.seen);
+	for (i = 0; i < c->cc->nexport; i++)
+		for (k = 0; k < c->cc->nexport; k++)
+			if (i != k && gw_dn_within(&c->cc->export_dn[k],
+			    &c->cc->export_dn[i]))
+				co.nested = 1;
 	for (i = 0; i < c->cc->nexport; i++) {
 		co.container = c->cc->export_ldap[i];
 		if (gal_search(c->cy->gal, c->cc->export_ldap[i], GAL_SCOPE_SUB,
 		    "(&(|(objectClass=inetOrgPerson)(objectClass=groupOfNames))"
 		    "(!(galgateHidden=TRUE)))", attrs, collect_cb, &co,
 		    &missing, err) == -1)
-			return -1;
+			goto done;
 		/* a wrong suffix must not look like an empty GAL */
-		if (missing)
-			return gw_err_set(err, GW_EXIT_RUNTIME, "export "
-			    "container %s does not exist (run galgate init?)",
+		if (missing) {
+			gw_err_set(err, GW_EXIT_RUNTIME, "export container %s "
+			    "does not exist (run galgate init?)",
 			    c->cc->export_ldap[i]);
+			goto done;
+		}
 	}
-	return 0;
+	rc = 0;
+done:
+	strmap_release(&co.seen);
+	return rc;
 }
 
 static int

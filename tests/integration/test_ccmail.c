@@ -268,6 +268,42 @@ Test(ccmail, deletion_in_the_gal_reaches_ccmail, .init = setup,
 	cr_assert_eq(converge(2), 1);
 }
 
+/* An export container inside another: its recipients go once. */
+Test(ccmail, nested_export_containers_send_each_recipient_once,
+    .fini = teardown)
+{
+	static const char *nested =
+	    "[connector cc]\ntype = ccmail\nexport_dir = @DIR@/export\n"
+	    "import_dir = @DIR@/import\npost_office = " GW_PO "\n"
+	    "import_container = /o=Contoso/ou=HQ/cn=ccMail\n"
+	    "export_container = /o=Contoso/ou=HQ/cn=Recipients/cn=Sales\n"
+	    "export_container = /o=Contoso/ou=HQ/cn=Recipients\n";
+	struct ccm_import_result res;
+	struct out o;
+
+	env_start(&env, nested, NULL);
+	snprintf(exp_dir, sizeof(exp_dir), "%s/export", env.dir);
+	snprintf(imp_dir, sizeof(imp_dir), "%s/import", env.dir);
+	mkdir(exp_dir, 0755);
+	mkdir(imp_dir, 0755);
+	o = galgate(&env, "init");
+	cr_assert_eq(o.status, 0, "%s", o.text);
+	out_free(&o);
+	m = ccm_new("HQPO");
+	cr_assert_eq(ccm_add_entry(m, GW_PO, 'P', NULL, NULL, NULL, NULL), 0);
+	add_gal("n1", "HQ", "Nested, One");
+	cr_assert_eq(ldap_apply(&env, "dn: cn=n2,cn=Sales," RCPT "\n"
+	    "changetype: add\nobjectClass: inetOrgPerson\n"
+	    "objectClass: galgateRecipient\ncn: n2\nsn: x\n"
+	    "displayName: Nested, Two\nmailNickname: n2\n"), 0);
+	cr_assert_eq(round_trip(&res), 0);
+	cr_assert_eq(records_in("Ccmdir.imp"), 2);
+	cr_assert_eq(res.added, 2);
+	cr_assert_eq(res.refused, 0);
+	cr_assert_eq(ccm_count_on_po(m, GW_PO), 2);
+	cr_assert_eq(converge(2), 1);
+}
+
 Test(ccmail, list_with_an_unknown_member, .init = setup, .fini = teardown)
 {
 	static const char *members[] = { "Grewal, Jeff at HUBPO2",
