@@ -243,6 +243,8 @@ rdn_escaping(const char *v, size_t len)
 	gw_buf_init(&b, 0);
 	gw_buf_addstr(&b, "cn=");
 	FUZZ_CHECK(gw_ldap_escape_value(&b, v, len) == 0, "escape failed");
+	/* a DN longer than GW_DN_MAX_LEN is refused whatever it holds */
+	ok = ok && b.len <= GW_DN_MAX_LEN;
 	gw_dn_init(&dn);
 	gw_err_init(&err);
 	if (gw_dn_parse_ldap(b.buf, NULL, &dn, &err) == 0) {
