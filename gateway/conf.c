@@ -608,6 +608,19 @@ parse_file(struct loader *ld, struct gw_conf *c, FILE *fp)
 		p = gw_trim(line);
 		if (*p == '\0' || *p == '#' || *p == ';')
 			continue;
+		/*
+		 * A CR left inside a value (the one before LF is trimmed)
+		 * would end up in file headers and messages galgate writes.
+		 */
+		for (end = p; *end != '\0'; end++)
+			if (((unsigned char)*end < 0x20 && *end != '\t') ||
+			    *end == 0x7f)
+				break;
+		if (*end != '\0') {
+			problem(ld, lineno, "control character (byte 0x%02x) "
+			    "in line", (unsigned char)*end);
+			continue;
+		}
 		if (!gw_utf8_valid(p, strlen(p))) {
 			problem(ld, lineno, "not valid UTF-8");
 			continue;

@@ -248,14 +248,16 @@ Test(conf, secret_file_readable_by_others_is_refused, .init = setup,
 }
 
 /*
- * A NUL byte is reported, never a value cut short where it stands (found
- * by fuzz_conf: fgets hid it); an overlong line is one problem.
+ * A NUL byte is reported, never a value cut short where it stands, and so
+ * is a CR inside a line (both found by fuzz_conf); CR LF line ends are
+ * fine; an overlong line is one problem.
  */
-Test(conf, nul_bytes_and_long_lines_are_reported, .init = setup,
+Test(conf, control_characters_and_long_lines_are_reported, .init = setup,
     .fini = teardown)
 {
 	static const char text[] = GAL "site = HQ\0-and-more\n"	/* 6 */
-	    "[connector one]\ntype = testconn\n";
+	    "[connector one]\ntype = testconn\r\n"
+	    "codepage = CP850\rCP437\n";				/* 9 */
 	char *path = write_conf("galgate.conf", "", 0644), *buf = NULL, *big;
 	size_t len = 0;
 	struct gw_conf *c;
@@ -268,8 +270,8 @@ Test(conf, nul_bytes_and_long_lines_are_reported, .init = setup,
 	big = malloc(5000);
 	memset(big, 'x', 5000);
 	fputs("retries = ", fp);
-	fwrite(big, 1, 5000, fp);				/* 9 */
-	fputs("\nbogus = 1\n", fp);				/* 10 */
+	fwrite(big, 1, 5000, fp);				/* 10 */
+	fputs("\nbogus = 1\n", fp);				/* 11 */
 	fclose(fp);
 	free(big);
 	errs = open_memstream(&buf, &len);
@@ -279,11 +281,13 @@ Test(conf, nul_bytes_and_long_lines_are_reported, .init = setup,
 	cr_assert_null(c);
 	cr_assert(strstr(buf, "galgate.conf:6: NUL byte in line") != NULL,
 	    "%s", buf);
-	cr_assert(strstr(buf, "galgate.conf:9: line longer than 4096 bytes")
+	cr_assert(strstr(buf, "galgate.conf:9: control character (byte 0x0d)")
 	    != NULL, "%s", buf);
-	cr_assert(strstr(buf, "galgate.conf:10: unknown key 'bogus'") != NULL,
+	cr_assert(strstr(buf, "galgate.conf:10: line longer than 4096 bytes")
+	    != NULL, "%s", buf);
+	cr_assert(strstr(buf, "galgate.conf:11: unknown key 'bogus'") != NULL,
 	    "%s", buf);
-	cr_assert(strstr(err.msg, ": 3 configuration errors") != NULL, "%s",
+	cr_assert(strstr(err.msg, ": 4 configuration errors") != NULL, "%s",
 	    err.msg);
 	free(buf);
 }
