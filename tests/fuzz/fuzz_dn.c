@@ -110,7 +110,11 @@ valid(const struct gw_dn *dn)
 	}
 }
 
-/* Every spelling of dn is read back as dn. */
+/*
+ * Every spelling of dn is read back as dn.  Escaping can make a spelling
+ * longer than GW_DN_MAX_LEN, which every reader refuses by design: such
+ * a spelling is only checked against libldap.
+ */
 static void
 round_trips(const struct gw_dn *dn)
 {
@@ -118,9 +122,10 @@ round_trips(const struct gw_dn *dn)
 	struct gw_err err;
 	char *s;
 
+	gw_dn_init(&back);
 	valid(dn);
 	s = gw_dn_x500_str(dn);
-	if (dn->n > 0) {
+	if (dn->n > 0 && strlen(s) <= GW_DN_MAX_LEN) {
 		gw_dn_init(&back);
 		gw_err_init(&err);
 		FUZZ_CHECK(gw_dn_parse_x500(s, &back, &err) == 0, "X.500 '%s' "
@@ -136,39 +141,43 @@ round_trips(const struct gw_dn *dn)
 	free(s);
 
 	s = gw_dn_ldap_str(dn, NULL);
-	gw_dn_init(&back);
-	gw_err_init(&err);
-	FUZZ_CHECK(gw_dn_parse_ldap(s, NULL, &back, &err) == 0, "LDAP '%s' "
-	    "refused: %s", s, err.msg);
-	same_dn(dn, &back, "LDAP");
-	gw_dn_release(&back);
-	if (dn->n > 0) {
+	if (strlen(s) <= GW_DN_MAX_LEN) {
+		gw_dn_init(&back);
 		gw_err_init(&err);
-		FUZZ_CHECK(gw_dn_parse(s, NULL, &back, &err) == 0, "LDAP '%s' "
-		    "refused when guessed: %s", s, err.msg);
-		same_dn(dn, &back, "LDAP guessed");
+		FUZZ_CHECK(gw_dn_parse_ldap(s, NULL, &back, &err) == 0,
+		    "LDAP '%s' refused: %s", s, err.msg);
+		same_dn(dn, &back, "LDAP");
 		gw_dn_release(&back);
+		if (dn->n > 0) {
+			gw_err_init(&err);
+			FUZZ_CHECK(gw_dn_parse(s, NULL, &back, &err) == 0,
+			    "LDAP '%s' refused when guessed: %s", s, err.msg);
+			same_dn(dn, &back, "LDAP guessed");
+			gw_dn_release(&back);
+		}
 	}
 	(void)libldap_agrees(s, dn, 1);
 	free(s);
 
 	s = gw_dn_ldap_str(dn, suffix);
-	gw_err_init(&err);
-	FUZZ_CHECK(gw_dn_parse_ldap(s, suffix, &back, &err) == 0, "LDAP '%s' "
-	    "refused below the suffix: %s", s, err.msg);
-	same_dn(dn, &back, "LDAP with suffix");
-	gw_dn_release(&back);
+	if (strlen(s) <= GW_DN_MAX_LEN) {
+		gw_err_init(&err);
+		FUZZ_CHECK(gw_dn_parse_ldap(s, suffix, &back, &err) == 0,
+		    "LDAP '%s' refused below the suffix: %s", s, err.msg);
+		same_dn(dn, &back, "LDAP with suffix");
+		gw_dn_release(&back);
+	}
 	free(s);
 
-	if (dn->n > 0) {
-		s = gw_dn_dapi_str(dn);
+	s = dn->n > 0 ? gw_dn_dapi_str(dn) : NULL;
+	if (s != NULL && strlen(s) <= GW_DN_MAX_LEN) {
 		gw_err_init(&err);
 		FUZZ_CHECK(gw_dn_parse_dapi(s, &back, &err) == 0, "DAPI '%s' "
 		    "refused: %s", s, err.msg);
 		same_dn(dn, &back, "DAPI");
 		gw_dn_release(&back);
-		free(s);
 	}
+	free(s);
 }
 
 static int
