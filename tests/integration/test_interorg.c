@@ -231,7 +231,12 @@ sync_st(struct org *o, const char *opts)
 static void
 sync_ok(struct org *o)
 {
-	cr_assert_eq(sync_st(o, ""), 0, "%s failed", o->con);
+	struct out r = galgate(&o->env, "sync %s", o->con);
+
+	/* the output in the message: a failure must say why */
+	cr_assert_eq(r.status, 0, "%s failed, exit %d: %s", o->con, r.status,
+	    r.text);
+	out_free(&r);
 }
 
 static void
