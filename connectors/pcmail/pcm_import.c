@@ -815,6 +815,15 @@ apply_result(void *arg, size_t idx, int ok, int rc, const char *msg)
 		a->exists[a->nexists++] = idx;
 		return;
 	}
+	if (rc == 32 && a->ph == PH_DELETE) {
+		/*
+		 * LDAP_NO_SUCH_OBJECT: gone since it was read, by a delete
+		 * of a cycle cut short that the server finished after the
+		 * plan (or by hand).  Gone is what the delete wants.
+		 */
+		a->im->done[a->ph]++;
+		return;
+	}
 	im->c->cy->counts.errors++;
 	evlog_emit(im->c->cy->ev, EV_PCM_LDAP_FAILED, GW_SEV_ERROR,
 	    im->c->pc->name, im->ch[a->ph][idx].dn, "requestor %s: %s",
