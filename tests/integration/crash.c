@@ -225,6 +225,55 @@ crash_result_free(struct crash_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* slapd's CPU time so far, in clock ticks (-1 if unknown). */
+static long long
+slapd_ticks(const struct env *e)
+{
+	char path[256], *txt, *p;
+	long long ut, st;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/slapd/slapd.pid", e->dir);
+	if ((txt = crash_slurp(path, NULL)) == NULL)
+		return -1;
+	pid = (pid_t)strtol(txt, NULL, 10);
+	free(txt);
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((txt = crash_slurp(path, NULL)) == NULL)
+		return -1;
+	/* after "(comm)": state and 10 more fields, then utime and stime */
+	p = strrchr(txt, ')');
+	if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u "
+	    "%*u %*u %lld %lld", &ut, &st) != 2) {
+		free(txt);
+		return -1;
+	}
+	free(txt);
+	return ut + st;
+}
+
+/*
+ * Waits until slapd has finished what the killed galgate had sent: the
+ * server completes the operations of a dead connection that it already
+ * took, and a rerun started at once would plan against entries that are
+ * still changing under it (a rerun by an administrator or the daemon's
+ * retry comes seconds later).  Idle means its CPU time stood still for
+ * 60 ms; at most 3 s.
+ */
+static void
+slapd_settle(const struct env *e)
+{
+	long long now, last = slapd_ticks(e);
+	int still = 0, i;
+
+	for (i = 0; i < 150 && still < 3 && last != -1; i++) {
+		usleep(20000);
+		now = slapd_ticks(e);
+		still = now == last ? still + 1 : 0;
+		last = now;
+	}
+}
+
 void
 crash_kill_at(const struct env *e, const struct crash_point *p,
     const char *args)
@@ -242,6 +291,7 @@ crash_kill_at(const struct env *e, const struct crash_point *p,
 	cr_assert_eq(r.signal, SIGKILL, "%s: galgate was not killed by "
 	    "SIGKILL (exit %d, signal %d)", fp, r.status, r.signal);
 	crash_result_free(&r);
+	slapd_settle(e);
 }
 
 /* ---- the trace and the points ---- */

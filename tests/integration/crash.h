@@ -88,7 +88,9 @@ void	crash_points_free(struct crash_points *);
 /*
  * Runs galgate ARGS with the point armed and asserts that the point fired
  * ("galgate: failpoint NAME fired" on standard error) and that galgate
- * died of SIGKILL.
+ * died of SIGKILL; then waits until slapd is idle, having finished the
+ * writes the dead process had sent (as it would have long before a real
+ * rerun).
  */
 void	crash_kill_at(const struct env *, const struct crash_point *,
 	    const char *args);
