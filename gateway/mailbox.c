@@ -302,7 +302,8 @@ maildir_done(struct gw_mailbox *mb, const struct gw_mail *m,
 	snprintf(from, sizeof(from), "%s/%s", mb->inbox, m->id);
 	snprintf(to, sizeof(to), "%s/.processed/cur/%s", mb->inbox,
 	    base != NULL ? base + 1 : m->id);
-	if (rename(from, to) == -1)
+	/* gone already (done by an earlier pass): done is done */
+	if (rename(from, to) == -1 && errno != ENOENT)
 		return gw_err_set(err, GW_EXIT_RUNTIME, "%s: %s", from,
 		    strerror(errno));
 	return 0;
