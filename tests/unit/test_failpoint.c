@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
@@ -45,14 +46,27 @@ Test(failpoint, malformed_spec_refused)
 {
 	static const char *bad[] = { "name", "name:", "name:0", "name:x",
 	    ":3", "name:1:EWHAT", NULL };
-	size_t i;
+	char said[4096], want[128];
+	size_t i, n;
+	FILE *err;
 
+	cr_redirect_stderr();
 	for (i = 0; bad[i] != NULL; i++) {
 		setenv("GALGATE_FAILPOINT", bad[i], 1);
 		cr_assert_eq(gw_failpoint_init(), -1, "accepted \"%s\"", bad[i]);
 		cr_assert_eq(gw_failpoints_armed, 0);
 	}
 	unsetenv("GALGATE_FAILPOINT");
+	fflush(stderr);
+	err = cr_get_redirected_stderr();
+	n = fread(said, 1, sizeof(said) - 1, err);
+	said[n] = '\0';
+	/* each refusal names the entry it could not read */
+	for (i = 0; bad[i] != NULL; i++) {
+		snprintf(want, sizeof(want), "bad entry \"%s\"", bad[i]);
+		cr_assert_not_null(strstr(said, want), "no \"%s\" in: %s", want,
+		    said);
+	}
 }
 
 Test(failpoint, trace_names_every_pass)
