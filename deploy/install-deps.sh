@@ -8,10 +8,11 @@ pkgs="build-essential cmake pkg-config libldap-dev liblmdb-dev
 	libcurl4-openssl-dev libssl-dev slapd ldap-utils lmdb-utils"
 if [ "${1:-}" = "--test" ]; then
 	# systemd: systemd-analyze verify and systemd-sysusers for the unit
-	# tests (no running systemd needed); groff-base: man page checks;
+	# tests (no running systemd needed); libseccomp-dev: the unit's system
+	# call filter for the sandboxed run; groff-base: man page checks;
 	# clang and its runtime (libFuzzer, sanitizers): the fuzz targets
 	pkgs="$pkgs libcriterion-dev postfix dovecot-imapd dovecot-lmtpd systemd groff-base
-		clang libclang-rt-14-dev"
+		libseccomp-dev clang libclang-rt-14-dev"
 fi
 
 missing=""

@@ -1,7 +1,8 @@
 /*
  * Deployment: "cmake --install" into a DESTDIR lays out the tree Debian
  * expects and that tree works; the systemd units pass systemd-analyze
- * verify (and its offline security review); the man pages document every
+ * verify (and its offline security review) and the daemon works inside
+ * the daemon unit's sandbox; the man pages document every
  * command and option of "galgate --help" and every configuration key of
  * README.md's tables.
  */
@@ -202,6 +203,60 @@ Test(deploy, systemd_units_pass_systemd_analyze_verify,
 	    "galgate.conf sync %%i' %s/lib/systemd/system/galgate-sync@.service",
 	    root);
 	cr_assert_eq(o.status, 0, "%s", o.text);
+	out_free(&o);
+}
+
+/*
+ * The installed daemon works inside the sandbox galgate.service puts it
+ * in (tests/integration/unit-sandbox.sh builds it from the unit's own
+ * lines, without systemd): an unprivileged user without capabilities,
+ * no_new_privs, the unit's system call filter (a call outside it kills
+ * with SIGSYS) and no writable-and-executable memory, every mount
+ * read-only but the state and import directories.  A sync writes the
+ * cc:Mail users into the GAL; the daemon exports a GAL recipient added
+ * meanwhile on its schedule and exits 0 on SIGTERM.
+ */
+Test(deploy, daemon_works_inside_the_units_sandbox,
+    .init = setup_install, .fini = teardown)
+{
+	struct out o;
+
+	/* the sandbox below is built from these lines of the unit */
+	o = run("grep -x -e 'User=galgate' -e 'NoNewPrivileges=yes' "
+	    "-e 'ProtectSystem=strict' -e 'StateDirectory=galgate' "
+	    "-e 'MemoryDenyWriteExecute=yes' -e 'CapabilityBoundingSet=' "
+	    "-e 'SystemCallFilter=@system-service' "
+	    "-e 'SystemCallFilter=~@privileged @resources' "
+	    "%s/lib/systemd/system/galgate.service", root);
+	cr_assert_eq(count_of(o.text, "\n"), 8, "the unit's sandbox changed; "
+	    "update unit-sandbox.sh: %s", o.text);
+	out_free(&o);
+
+	o = run("sh " GALGATE_SOURCE_DIR "/tests/integration/unit-sandbox.sh "
+	    "%s %s %d " SANDBOX_EXEC " " CCMAIL_SAMPLES, root, env.dir,
+	    free_port());
+	cr_assert_eq(o.status, 0, "%s", o.text);
+	if (strstr(o.text, "mounts: not emulated") != NULL)
+		fprintf(stderr, "deploy: no mount namespace here: the unit's "
+		    "read-only file system was not emulated\n");
+	else {
+		cr_assert(strstr(o.text, "probe: ") != NULL &&
+		    strstr(o.text, "read-only") != NULL &&
+		    strstr(o.text, "writable") == NULL, "%s", o.text);
+	}
+	/* (the unit's filter holds hundreds of calls, its ~ line took some) */
+	cr_assert(strstr(o.text, "filter: 2 lines") != NULL, "%s", o.text);
+	cr_assert(strstr(o.text, "init: exit 0\n") != NULL, "%s", o.text);
+	cr_assert(strstr(o.text, "sync: exit 0\n") != NULL, "%s", o.text);
+	cr_assert(strstr(o.text, "status: exit 0\n") != NULL, "%s", o.text);
+	cr_assert(strstr(o.text, "ldapadd: exit 0\n") != NULL, "%s", o.text);
+	cr_assert(strstr(o.text, "daemon: exported the new recipient\n") !=
+	    NULL, "%s", o.text);
+	cr_assert(strstr(o.text, "daemon: exit 0\n") != NULL, "%s", o.text);
+	cr_assert(strstr(o.text, "namespace: exit 0\n") != NULL, "%s", o.text);
+	cr_assert(strstr(o.text, "users: 0\n") == NULL &&
+	    strstr(o.text, "users: ") != NULL, "no cc:Mail user in the GAL: %s",
+	    o.text);
 	out_free(&o);
 }
 
