@@ -24,6 +24,15 @@ run_suite() {	# build-dir label
 	"$1/unit_tests" --jobs 2 || status=1
 	echo "== $2: integration tests"
 	"$1/integration_tests" --jobs 2 || status=1
+	# every server a test starts lives in its /tmp/gg-* or /tmp/gm-*
+	# directory and must be stopped by it
+	left=$(pgrep -a -f '/tmp/g[gm]-' || :)
+	if [ -n "$left" ]; then
+		echo "== $2: servers the tests left running:"
+		echo "$left"
+		pkill -f '/tmp/g[gm]-' || :
+		status=1
+	fi
 }
 
 for stage in ${GALGATE_TEST_STAGES:-release sanitize fuzz}; do

@@ -79,11 +79,15 @@ setup(void)
 	for (tries = 0; tries < 5; tries++) {
 		ldaps_port = free_port();
 		ldap_port = free_port();
+		/* (a server that does not answer in time is stopped before
+		 * the next try: two would share one pid file) */
 		o = run("slapd -f %s/slapd/tls.conf -h '%s ldaps://127.0.0.1:%d/ "
-		    "ldap://127.0.0.1:%d/' && for i in 1 2 3 4 5 6 7 8 9 10; do "
-		    "ldapsearch -x -H ldap://127.0.0.1:%d -s base -b '' >/dev/null "
-		    "2>&1 && exit 0; sleep 0.1; done; exit 1", env.dir, env.uri,
-		    ldaps_port, ldap_port, ldap_port);
+		    "ldap://127.0.0.1:%d/' || exit 1; i=0; while [ $i -lt 100 ]; "
+		    "do ldapsearch -x -H ldap://127.0.0.1:%d -s base -b '' "
+		    ">/dev/null 2>&1 && exit 0; sleep 0.1; i=$((i + 1)); done; "
+		    "p=$(cat %s/slapd/slapd.pid) && kill -INT $p && "
+		    "while kill -0 $p 2>/dev/null; do sleep 0.1; done; exit 1",
+		    env.dir, env.uri, ldaps_port, ldap_port, ldap_port, env.dir);
 		if (o.status == 0)
 			break;
 		cr_log_warn("slapd with TLS: %s", o.text);
@@ -97,6 +101,15 @@ setup(void)
 static void
 teardown(void)
 {
+	struct out o;
+
+	/* galgate-slapd stops only a slapd of its own slapd.conf */
+	if (env.dir[0] != '\0') {
+		o = run("p=$(cat %s/slapd/slapd.pid 2>/dev/null) && "
+		    "kill -INT $p 2>/dev/null && while kill -0 $p 2>/dev/null; "
+		    "do sleep 0.1; done; exit 0", env.dir);
+		out_free(&o);
+	}
 	env_stop(&env);
 }
 
