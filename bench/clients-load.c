@@ -536,6 +536,7 @@ work_raw(void *arg)
 	struct conn *cs, *c;
 	size_t k = (size_t)w->id * 7919;
 	int epfd, i, nev, active, r;
+	ssize_t got;
 
 	cs = calloc((size_t)w->nconn, sizeof(*cs));
 	if (cs == NULL || (epfd = epoll_create1(0)) < 0)
@@ -556,8 +557,10 @@ work_raw(void *arg)
 			die("epoll_wait", strerror(errno));
 		for (i = 0; i < nev; i++) {
 			c = evs[i].data.ptr;
-			while (raw_fill(c, MSG_DONTWAIT) > 0)
+			while ((got = raw_fill(c, MSG_DONTWAIT)) > 0)
 				;
+			if (got == 0)
+				die(uri, "the server closed a connection");
 			if ((r = raw_walk(c)) < 0)
 				die(uri, "unreadable answer");
 			if (r == 0)

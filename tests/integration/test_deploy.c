@@ -236,6 +236,9 @@ Test(deploy, daemon_works_inside_the_units_sandbox,
 	    "%s %s %d " SANDBOX_EXEC " " CCMAIL_SAMPLES, root, env.dir,
 	    free_port());
 	cr_assert_eq(o.status, 0, "%s", o.text);
+	if (strstr(o.text, "user: the test's own") != NULL)
+		fprintf(stderr, "deploy: not root: the sandboxed galgate ran as "
+		    "the test's user, not nobody\n");
 	if (strstr(o.text, "mounts: not emulated") != NULL)
 		fprintf(stderr, "deploy: no mount namespace here: the unit's "
 		    "read-only file system was not emulated\n");

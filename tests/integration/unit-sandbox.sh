@@ -100,11 +100,18 @@ import_container = /o=Contoso/ou=HQ/cn=ccMail
 export_container = /o=Contoso/ou=HQ/cn=Recipients
 schedule = every 1s
 EOF
-chown -R 65534:65534 "$sb"
 chmod 700 "$sb/state"
 chmod 711 "$dir"
+if [ "$(id -u)" -eq 0 ]; then
+	chown -R 65534:65534 "$sb"
+	privs="--reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all"
+	say "user: nobody, no capabilities"
+else
+	privs="--inh-caps=-all"
+	say "user: the test's own (not root, so it cannot become another)"
+fi
 
-if unshare -m true 2>/dev/null; then
+if [ "$(id -u)" -eq 0 ] && unshare -m true 2>/dev/null; then
 	ns="unshare -m --propagation private"
 	say "mounts: read-only but the state and import directories"
 else
@@ -116,7 +123,7 @@ fi
 # the part that runs in the namespace, as root until setpriv
 cat > "$dir/inside.sh" <<'EOF'
 set -u
-dir=$1 sb=$2 galgate=$3 sbx=$4 uri=$5 suffix=$6 ns=$7
+dir=$1 sb=$2 galgate=$3 sbx=$4 uri=$5 suffix=$6 ns=$7 privs=$8
 if [ -n "$ns" ]; then
 	mount --bind "$sb/state" "$sb/state" || exit 1
 	mount --bind "$sb/ccmail/import" "$sb/ccmail/import" || exit 1
@@ -140,8 +147,8 @@ fi
 ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
 export ASAN_OPTIONS
 as_unit() {	# (exec: in the background, $! is galgate itself)
-	exec setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
-	    --bounding-set=-all --no-new-privs \
+	# shellcheck disable=SC2086
+	exec setpriv $privs --no-new-privs \
 	    "$sbx" "$dir/allowed" -- "$galgate" -c "$sb/galgate.conf" "$@"
 }
 (as_unit init) > "$dir/logs/init.log" 2>&1; echo "init: exit $?"
@@ -178,7 +185,8 @@ kill -TERM $pid 2>/dev/null
 wait $pid
 echo "daemon: exit $?"
 EOF
-$ns sh "$dir/inside.sh" "$dir" "$sb" "$galgate" "$sbx" "$uri" "$suffix" "$ns"
+$ns sh "$dir/inside.sh" "$dir" "$sb" "$galgate" "$sbx" "$uri" "$suffix" "$ns" \
+    "$privs"
 say "namespace: exit $?"
 say "users: $(ldapsearch -x -LLL -H "$uri" -D "cn=admin,$suffix" \
     -y "$dir/rootpw" -b "cn=ccMail,ou=HQ,o=Contoso,$suffix" \
