@@ -113,7 +113,6 @@ fi
 
 if [ "$(id -u)" -eq 0 ] && unshare -m true 2>/dev/null; then
 	ns="unshare -m --propagation private"
-	say "mounts: read-only but the state and import directories"
 else
 	ns=""
 	say "mounts: not emulated (no mount namespace here): the file system" \
@@ -137,8 +136,10 @@ if [ -n "$ns" ]; then
 			echo "mount: $m stays writable"
 	done
 	if touch "$dir/probe" 2>/dev/null; then
-		echo "probe: $dir writable"
+		echo "mounts: not emulated (this system refused to remount" \
+		    "$dir read-only)"
 	else
+		echo "mounts: read-only but the state and import directories"
 		echo "probe: $dir read-only"
 	fi
 fi
