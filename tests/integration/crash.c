@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -992,4 +993,26 @@ crash_journal_assert_eq(const char *want, const char *got, const char *what)
 	    "differs from the clean run's: clean '%.*s', after the crash "
 	    "'%.*s'", what, (int)strcspn(a, "\n"), a, (int)strcspn(b, "\n"),
 	    b);
+}
+
+void
+crash_ldif_add(struct gw_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	cr_assert(n >= 0, "out of memory");
+	cr_assert_eq(gw_buf_add(b, s, (size_t)n), 0, "LDIF text too long");
+	free(s);
+}
+
+void
+crash_ldif_apply(const struct env *e, struct gw_buf *b)
+{
+	cr_assert_eq(ldap_apply(e, b->buf != NULL ? b->buf : ""), 0);
+	gw_buf_reset(b);
 }

@@ -21,6 +21,7 @@
 #include <stddef.h>
 
 #include "harness.h"
+#include "util.h"
 
 #define CRASH_SLAPD_OPTS	"--dbnosync"
 
@@ -139,6 +140,12 @@ int	crash_same_file(const char *a, const char *b);
 /* Names in a directory, sorted, NULL-terminated (caller frees all). */
 char	**crash_listdir(const char *dir);
 void	crash_strv_free(char **);
+
+/* Appends to an LDIF text being built; aborts the test on failure. */
+void	crash_ldif_add(struct gw_buf *, const char *fmt, ...)
+	    __attribute__((__format__(printf, 2, 3)));
+/* Applies the text with ldapmodify to e's server, then empties it. */
+void	crash_ldif_apply(const struct env *, struct gw_buf *);
 
 /* Seconds since an arbitrary start, for the timing lines of the log. */
 double	crash_now(void);

@@ -17,7 +17,6 @@
  * GALGATE_CRASH_FULL=1: 100,000 users, larger changes, and every
  * ldap-write pass up to 70 (past the 64 writes in flight).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,37 +111,6 @@ add_clash(struct ccm *m, size_t k, int second)
 	    0);
 }
 
-/* A growing text (the LDIF fed to ldapmodify). */
-struct text {
-	char	*p;
-	size_t	 len, cap;
-};
-
-static void
-tb_add(struct text *b, const char *fmt, ...)
-    __attribute__((__format__(printf, 2, 3)));
-
-static void
-tb_add(struct text *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-		cr_assert(n >= 0);
-		if ((size_t)n < b->cap - b->len) {
-			b->len += (size_t)n;
-			return;
-		}
-		b->cap = (b->cap + (size_t)n) * 2 + 4096;
-		b->p = realloc(b->p, b->cap);
-		cr_assert_not_null(b->p);
-	}
-}
-
 static const char *
 gal_site(size_t i)
 {
@@ -151,9 +119,9 @@ gal_site(size_t i)
 
 /* LDIF of GAL recipient i (site and office vary with i). */
 static void
-gal_entry(struct text *b, size_t i, const char *display)
+gal_entry(struct gw_buf *b, size_t i, const char *display)
 {
-	tb_add(b, "dn: cn=g%06zu,cn=Recipients,ou=%s,o=Contoso," SUFFIX "\n"
+	crash_ldif_add(b, "dn: cn=g%06zu,cn=Recipients,ou=%s,o=Contoso," SUFFIX "\n"
 	    "changetype: add\nobjectClass: inetOrgPerson\n"
 	    "objectClass: galgateRecipient\ncn: g%06zu\nsn: Person%06zu\n"
 	    "displayName: %s\nmailNickname: g%06zu\n"
@@ -166,15 +134,6 @@ static void
 gal_display(size_t i, char *buf, size_t len)
 {
 	snprintf(buf, len, "Gal%06zu, Person", i);
-}
-
-static void
-ldif_apply(struct text *b)
-{
-	cr_assert_eq(ldap_apply(&env, b->p != NULL ? b->p : ""), 0);
-	b->len = 0;
-	if (b->p != NULL)
-		b->p[0] = '\0';
 }
 
 static void
@@ -241,7 +200,7 @@ Test(crash_ccmail, killed_anywhere_the_cycle_reruns_to_the_clean_result,
 	struct crash_result r;
 	struct crash_trace trace;
 	struct crash_points pts;
-	struct text ldif = { NULL, 0, 0 };
+	struct gw_buf ldif;
 	struct ccm *m, *pre, *cl;
 	struct ccm_import_result res;
 	char name[96], path[256], path2[256], what[160];
@@ -251,6 +210,7 @@ Test(crash_ccmail, killed_anywhere_the_cycle_reruns_to_the_clean_result,
 	double t0 = crash_now(), t1, tp, ts, tm[6] = { 0, 0, 0, 0, 0, 0 };
 	struct out o;
 
+	gw_buf_init(&ldif, 0);
 	setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
 	env_start(&env, conf_text, CRASH_SLAPD_OPTS);
 	snprintf(exp_dir, sizeof(exp_dir), "%s/export", env.dir);
@@ -294,7 +254,7 @@ Test(crash_ccmail, killed_anywhere_the_cycle_reruns_to_the_clean_result,
 		gal_display(i, name, sizeof(name));
 		gal_entry(&ldif, i, name);
 	}
-	ldif_apply(&ldif);
+	crash_ldif_apply(&env, &ldif);
 	cr_assert_eq(ccm_export(m, exp_dir), 0);
 	sync_ok("base", &r);
 	crash_result_free(&r);
@@ -367,21 +327,21 @@ Test(crash_ccmail, killed_anywhere_the_cycle_reruns_to_the_clean_result,
 		gal_entry(&ldif, k, name);
 	}
 	for (i = 0; i < sz->gal_mod; i++)
-		tb_add(&ldif, "dn: cn=g%06zu,cn=Recipients,ou=%s,o=Contoso,"
+		crash_ldif_add(&ldif, "dn: cn=g%06zu,cn=Recipients,ou=%s,o=Contoso,"
 		    SUFFIX "\nchangetype: modify\nreplace: "
 		    "physicalDeliveryOfficeName\nphysicalDeliveryOfficeName: "
 		    "moved %zu\n\n", i * 3, gal_site(i * 3), i);
 	for (i = 0; i < sz->gal_ren; i++)
-		tb_add(&ldif, "dn: cn=g%06zu,cn=Recipients,ou=%s,o=Contoso,"
+		crash_ldif_add(&ldif, "dn: cn=g%06zu,cn=Recipients,ou=%s,o=Contoso,"
 		    SUFFIX "\nchangetype: modify\nreplace: displayName\n"
 		    "displayName: Married%06zu, Person\n\n", i * 3 + 1,
 		    gal_site(i * 3 + 1), i);
 	for (i = 0; i < sz->gal_del; i++)
-		tb_add(&ldif, "dn: cn=g%06zu,cn=Recipients,ou=%s,o=Contoso,"
+		crash_ldif_add(&ldif, "dn: cn=g%06zu,cn=Recipients,ou=%s,o=Contoso,"
 		    SUFFIX "\nchangetype: delete\n\n", i * 3 + 2,
 		    gal_site(i * 3 + 2));
-	ldif_apply(&ldif);
-	free(ldif.p);
+	crash_ldif_apply(&env, &ldif);
+	gw_buf_release(&ldif);
 	crash_snapshot(&env, "pre", snap_paths);
 	pre_text = model_text(pre);
 

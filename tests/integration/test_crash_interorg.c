@@ -18,7 +18,6 @@
  * GALGATE_CRASH_FULL=1: larger GALs and batches, every ldap-write pass
  * among the first 80.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,45 +55,6 @@ teardown(void)
 	env_stop(&b1);
 }
 
-/* A growing text (LDIF). */
-struct text {
-	char	*p;
-	size_t	 len, cap;
-};
-
-static void
-tx_add(struct text *b, const char *fmt, ...)
-    __attribute__((__format__(printf, 2, 3)));
-
-static void
-tx_add(struct text *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-		cr_assert(n >= 0);
-		if ((size_t)n < b->cap - b->len) {
-			b->len += (size_t)n;
-			return;
-		}
-		b->cap = (b->cap + (size_t)n) * 2 + 4096;
-		b->p = realloc(b->p, b->cap);
-		cr_assert_not_null(b->p);
-	}
-}
-
-static void
-tx_apply(struct env *e, struct text *b)
-{
-	cr_assert_eq(ldap_apply(e, b->p), 0);
-	b->len = 0;
-	b->p[0] = '\0';
-}
-
 /* A private slapd (--dbnosync) and galgate.conf for one organization. */
 static void
 org_start(struct env *e, const char *dir, const char *org, const char *site,
@@ -130,10 +90,10 @@ org_start(struct env *e, const char *dir, const char *org, const char *site,
 }
 
 static void
-person(struct text *b, const char *container, const char *pfx, size_t i,
+person(struct gw_buf *b, const char *container, const char *pfx, size_t i,
     const char *domain)
 {
-	tx_add(b, "dn: cn=%s%05zu,%s\nchangetype: add\n"
+	crash_ldif_add(b, "dn: cn=%s%05zu,%s\nchangetype: add\n"
 	    "objectClass: inetOrgPerson\nobjectClass: galgateRecipient\n"
 	    "cn: %s%05zu\nsn: Person%05zu\ngivenName: %s\n"
 	    "displayName: Person%05zu, %s\nmail: %s%05zu@%s\n"
@@ -143,19 +103,19 @@ person(struct text *b, const char *container, const char *pfx, size_t i,
 }
 
 static void
-changes(struct text *b, const char *container, const char *pfx,
+changes(struct gw_buf *b, const char *container, const char *pfx,
     const char *domain, size_t *next, size_t add, size_t mod, size_t del,
     size_t round)
 {
 	size_t i;
 
 	for (i = 0; i < mod; i++)
-		tx_add(b, "dn: cn=%s%05zu,%s\nchangetype: modify\nreplace: "
+		crash_ldif_add(b, "dn: cn=%s%05zu,%s\nchangetype: modify\nreplace: "
 		    "title\ntitle: Round %zu\n-\nreplace: telephoneNumber\n"
 		    "telephoneNumber: +1 646 555 %04zu\n\n", pfx, i * 4 + round,
 		    container, round, i);
 	for (i = 0; i < del; i++)
-		tx_add(b, "dn: cn=%s%05zu,%s\nchangetype: delete\n\n", pfx,
+		crash_ldif_add(b, "dn: cn=%s%05zu,%s\nchangetype: delete\n\n", pfx,
 		    i * 4 + 2 + round, container);
 	for (i = 0; i < add; i++)
 		person(b, container, pfx, (*next)++, domain);
@@ -282,7 +242,7 @@ Test(crash_interorg, killed_anywhere_the_round_ends_as_the_clean_one,
 	static const char *const after_r1[] = { "m", "sync io-master", "r",
 	    "sync io-branch", NULL };
 	static const char *const after_m[] = { "r", "sync io-branch", NULL };
-	struct text b = { NULL, 0, 0 };
+	struct gw_buf b;
 	struct crash_result r;
 	struct crash_trace tr_r, tr_m;
 	struct crash_points pr, pm;
@@ -292,6 +252,7 @@ Test(crash_interorg, killed_anywhere_the_round_ends_as_the_clean_one,
 	double t0 = crash_now(), secs_r = 0, secs_m = 0;
 	int i;
 
+	gw_buf_init(&b, 0);
 	/* the master organization holds the mail folders and secrets */
 	strcpy(hq.dir, "/tmp/gg-XXXXXX");
 	cr_assert_not_null(mkdtemp(hq.dir));
@@ -322,10 +283,10 @@ Test(crash_interorg, killed_anywhere_the_round_ends_as_the_clean_one,
 	/* the base: both organizations in sync */
 	for (hq_next = 0; hq_next < sz->hq; hq_next++)
 		person(&b, HQ_RCPT, "h", hq_next, "hq.example.com");
-	tx_apply(&hq, &b);
+	crash_ldif_apply(&hq, &b);
 	for (b1_next = 0; b1_next < sz->b1; b1_next++)
 		person(&b, B1_RCPT, "b", b1_next, "branch.example.com");
-	tx_apply(&b1, &b);
+	crash_ldif_apply(&b1, &b);
 	for (i = 0; i < 2; i++) {
 		cycle(&b1, "sync io-branch", "base");
 		cycle(&hq, "sync io-master", "base");
@@ -334,16 +295,16 @@ Test(crash_interorg, killed_anywhere_the_round_ends_as_the_clean_one,
 	/* a master reply with changes waits; both sides change again */
 	changes(&b, HQ_RCPT, "h", "hq.example.com", &hq_next, sz->hq_add,
 	    sz->hq_mod, sz->hq_del, 0);
-	tx_apply(&hq, &b);
+	crash_ldif_apply(&hq, &b);
 	cycle(&b1, "sync io-branch", "base");
 	cycle(&hq, "sync io-master", "base");
 	changes(&b, HQ_RCPT, "h", "hq.example.com", &hq_next, sz->hq_add,
 	    sz->hq_mod, sz->hq_del, 1);
-	tx_apply(&hq, &b);
+	crash_ldif_apply(&hq, &b);
 	changes(&b, B1_RCPT, "b", "branch.example.com", &b1_next, sz->b1_add,
 	    sz->b1_mod, sz->b1_del, 0);
-	tx_apply(&b1, &b);
-	free(b.p);
+	crash_ldif_apply(&b1, &b);
+	gw_buf_release(&b);
 	crash_snapshot(&hq, "r1", hq_paths);
 	crash_snapshot(&b1, "r1", b1_paths);
 	cr_log_info("crash_interorg: base of %zu + %zu recipients in %.1f s",

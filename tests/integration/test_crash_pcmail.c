@@ -18,7 +18,6 @@
  * GALGATE_CRASH_FULL=1: a larger GAL and update, every ldap-write pass
  * among the first 150.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,41 +81,10 @@ teardown(void)
 	env_stop(&env);
 }
 
-/* A growing text (the LDIF fed to ldapmodify). */
-struct text {
-	char	*p;
-	size_t	 len, cap;
-};
-
 static void
-tx_add(struct text *b, const char *fmt, ...)
-    __attribute__((__format__(printf, 2, 3)));
-
-static void
-tx_add(struct text *b, const char *fmt, ...)
+gal_add(struct gw_buf *b, size_t i)
 {
-	va_list ap;
-	int n;
-
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-		cr_assert(n >= 0);
-		if ((size_t)n < b->cap - b->len) {
-			b->len += (size_t)n;
-			return;
-		}
-		b->cap = (b->cap + (size_t)n) * 2 + 4096;
-		b->p = realloc(b->p, b->cap);
-		cr_assert_not_null(b->p);
-	}
-}
-
-static void
-gal_add(struct text *b, size_t i)
-{
-	tx_add(b, "dn: cn=p%05zu," RCPT "\nchangetype: add\n"
+	crash_ldif_add(b, "dn: cn=p%05zu," RCPT "\nchangetype: add\n"
 	    "objectClass: inetOrgPerson\nobjectClass: galgateRecipient\n"
 	    "cn: p%05zu\nsn: Person%05zu\ndisplayName: Gal%05zu, Person\n"
 	    "mailNickname: p%05zu\ntelephoneNumber: +1 425 555 %04zu\n"
@@ -239,7 +207,7 @@ Test(crash_pcmail, killed_anywhere_the_cycle_reruns_to_the_clean_result,
 	struct crash_result r;
 	struct crash_trace trace;
 	struct crash_points pts;
-	struct text ldif = { NULL, 0, 0 };
+	struct gw_buf ldif;
 	struct pcr *m1, *m2;
 	char in[128], out[128], what[160], name[64], mbx[16];
 	char *gal_ref, *jrn_ref, *ref1, *ref2, *got, *t;
@@ -247,6 +215,7 @@ Test(crash_pcmail, killed_anywhere_the_cycle_reruns_to_the_clean_result,
 	double t0 = crash_now(), tp, ts, tm[6] = { 0, 0, 0, 0, 0, 0 };
 	struct out o;
 
+	gw_buf_init(&ldif, 0);
 	env_start(&env, conf_text, CRASH_SLAPD_OPTS);
 	free(env_file(&env, "seapo1.secret", "s3cret-one\n"));
 	free(env_file(&env, "seapo2.secret", "s3cret-two\n"));
@@ -263,8 +232,7 @@ Test(crash_pcmail, killed_anywhere_the_cycle_reruns_to_the_clean_result,
 	/* the base: both requestors and the GAL in sync */
 	for (i = 0; i < sz->gal; i++)
 		gal_add(&ldif, i);
-	cr_assert_eq(ldap_apply(&env, ldif.p), 0);
-	ldif.len = 0;
+	crash_ldif_apply(&env, &ldif);
 	pcr_import_request(m1);
 	add_users(m1, '1', 0, sz->u1);
 	free(pcr_send(m1, "UPDATE"));
@@ -310,15 +278,15 @@ Test(crash_pcmail, killed_anywhere_the_cycle_reruns_to_the_clean_result,
 	for (i = 0; i < sz->gal_add; i++)
 		gal_add(&ldif, sz->gal + i);
 	for (i = 0; i < sz->gal_mod; i++)
-		tx_add(&ldif, "dn: cn=p%05zu," RCPT "\nchangetype: modify\n"
+		crash_ldif_add(&ldif, "dn: cn=p%05zu," RCPT "\nchangetype: modify\n"
 		    "replace: displayName\ndisplayName: Gal%05zu, Married\n-\n"
 		    "replace: telephoneNumber\ntelephoneNumber: +1 206 555 "
 		    "%04zu\n\n", i * 3, i * 3, i);
 	for (i = 0; i < sz->gal_del; i++)
-		tx_add(&ldif, "dn: cn=p%05zu," RCPT "\nchangetype: delete\n\n",
+		crash_ldif_add(&ldif, "dn: cn=p%05zu," RCPT "\nchangetype: delete\n\n",
 		    i * 3 + 1);
-	cr_assert_eq(ldap_apply(&env, ldif.p), 0);
-	free(ldif.p);
+	crash_ldif_apply(&env, &ldif);
+	gw_buf_release(&ldif);
 	crash_snapshot(&env, "pre", snap_paths);
 
 	/* the clean run */
