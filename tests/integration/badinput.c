@@ -320,12 +320,6 @@ bi_containers(struct bi_suite *s)
 	free(env_file(&s->env, "containers.ldif", s->containers));
 }
 
-static int
-name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 char **
 bi_list(const struct bi_suite *s, size_t *n)
 {
@@ -354,8 +348,41 @@ bi_list(const struct bi_suite *s, size_t *n)
 	}
 	closedir(dp);
 	if (*n > 1)
-		qsort(v, *n, sizeof(*v), name_cmp);
+		qsort(v, *n, sizeof(*v), str_cmp);
 	return v;
+}
+
+char **
+bi_files(const char *dir, size_t *n)
+{
+	struct dirent *d;
+	char **v = NULL;
+	DIR *dp;
+
+	*n = 0;
+	if ((dp = opendir(dir)) == NULL)
+		return NULL;
+	while ((d = readdir(dp)) != NULL) {
+		if (d->d_name[0] == '.')
+			continue;
+		v = realloc(v, (*n + 1) * sizeof(*v));
+		cr_assert_not_null(v);
+		v[(*n)++] = strdup(d->d_name);
+	}
+	closedir(dp);
+	if (*n > 1)
+		qsort(v, *n, sizeof(*v), str_cmp);
+	return v;
+}
+
+void
+bi_files_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
 }
 
 void

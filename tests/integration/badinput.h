@@ -84,6 +84,10 @@ void	bi_containers(struct bi_suite *);
  * array).  GALGATE_BADINPUT_CASE=NAME keeps only that one.
  */
 char	**bi_list(const struct bi_suite *, size_t *n);
+/* The names in dir but dot files, sorted; NULL (n 0) when it cannot be
+ * read.  Free with bi_files_free. */
+char	**bi_files(const char *dir, size_t *n);
+void	bi_files_free(char **, size_t n);
 /* Reads NAME.expect; 0, or -1 with c->fail set. */
 int	bi_load(struct bi_suite *, struct bi_case *, const char *name);
 void	bi_case_release(struct bi_case *);

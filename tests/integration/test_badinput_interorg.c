@@ -26,7 +26,6 @@
  *             "none"
  *   inbox:    messages left in that inbox afterwards
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,45 +214,6 @@ deliver(struct bi_case *c, const char *inbox, const char *file)
 	return 0;
 }
 
-static int
-str_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static char **
-files_in(const char *dir, size_t *n)
-{
-	struct dirent *d;
-	char **v = NULL;
-	DIR *dp;
-
-	*n = 0;
-	if ((dp = opendir(dir)) == NULL)
-		return NULL;
-	while ((d = readdir(dp)) != NULL) {
-		if (d->d_name[0] == '.')
-			continue;
-		v = realloc(v, (*n + 1) * sizeof(*v));
-		cr_assert_not_null(v);
-		v[(*n)++] = strdup(d->d_name);
-	}
-	closedir(dp);
-	if (*n > 1)
-		qsort(v, *n, sizeof(*v), str_cmp);
-	return v;
-}
-
-static void
-free_list(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* The Subject: of a message file, its batch id as "batch=*". */
 static char *
 subject_of(const char *path)
@@ -288,7 +248,7 @@ check_sent(struct bi_case *c, const char *outbox, char **before,
 	size_t nafter, i, k, w = 0, sent = 0;
 
 	snprintf(dir, sizeof(dir), "%s/mail/%s/new", c->dir, outbox);
-	after = files_in(dir, &nafter);
+	after = bi_files(dir, &nafter);
 	for (i = 0; i < nafter; i++) {
 		for (k = 0; k < nbefore; k++)
 			if (strcmp(before[k], after[i]) == 0)
@@ -310,7 +270,7 @@ check_sent(struct bi_case *c, const char *outbox, char **before,
 	while ((want = bi_next(c, "sent", &w)) != NULL)
 		if (strcmp(want, "none") != 0 || sent != 0)
 			bi_fail(c, "sent: '%s' was not sent", want);
-	free_list(after, nafter);
+	bi_files_free(after, nafter);
 }
 
 static int
@@ -357,7 +317,7 @@ run_case(struct bi_case *c)
 	inbox = to;
 	outbox = strcmp(to, "master") == 0 ? "toreq" : "tomaster";
 	snprintf(dir, sizeof(dir), "%s/mail/%s/new", c->dir, outbox);
-	before = files_in(dir, &nbefore);
+	before = bi_files(dir, &nbefore);
 	snprintf(name, sizeof(name), "%s.eml", c->name);
 	if (deliver(c, inbox, name) == 0)
 		n++;
@@ -374,7 +334,7 @@ run_case(struct bi_case *c)
 	if (bi_get(c, "sent") == NULL)
 		bi_fail(c, "no sent: (a subject, or none)");
 	check_sent(c, outbox, before, nbefore);
-	free_list(before, nbefore);
+	bi_files_free(before, nbefore);
 	if ((v = bi_get(c, "inbox")) != NULL) {
 		size_t left;
 

@@ -13,7 +13,6 @@
  *   replies:  "none" when the cycle must send nothing
  *   inbox:    how many messages are left in the inbox afterwards
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,46 +76,6 @@ conf_for(struct bi_case *c)
 	return t;
 }
 
-static int
-str_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* File names in dir, sorted (caller frees). */
-static char **
-files_in(const char *dir, size_t *n)
-{
-	struct dirent *d;
-	char **v = NULL;
-	DIR *dp;
-
-	*n = 0;
-	if ((dp = opendir(dir)) == NULL)
-		return NULL;
-	while ((d = readdir(dp)) != NULL) {
-		if (d->d_name[0] == '.')
-			continue;
-		v = realloc(v, (*n + 1) * sizeof(*v));
-		cr_assert_not_null(v);
-		v[(*n)++] = strdup(d->d_name);
-	}
-	closedir(dp);
-	if (*n > 1)
-		qsort(v, *n, sizeof(*v), str_cmp);
-	return v;
-}
-
-static void
-free_list(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* The Subject: of a message file. */
 static char *
 subject_of(const char *path)
@@ -157,7 +116,7 @@ check_replies(struct bi_case *c, char **before, size_t nbefore)
 	size_t nafter, i, k, w = 0, sent = 0;
 
 	snprintf(dir, sizeof(dir), "%s/out/new", c->dir);
-	after = files_in(dir, &nafter);
+	after = bi_files(dir, &nafter);
 	for (i = 0; i < nafter; i++) {
 		for (k = 0; k < nbefore; k++)
 			if (strcmp(before[k], after[i]) == 0)
@@ -179,7 +138,7 @@ check_replies(struct bi_case *c, char **before, size_t nbefore)
 	    || sent != 0))
 		bi_fail(c, "replies: none expected (and 'none' is all it "
 		    "takes), %zu sent", sent);
-	free_list(after, nafter);
+	bi_files_free(after, nafter);
 }
 
 static void
@@ -206,7 +165,7 @@ run_case(struct bi_case *c)
 	out_free(&o);
 	bi_mark(&s, c);
 	snprintf(dir, sizeof(dir), "%s/out/new", c->dir);
-	before = files_in(dir, &nbefore);
+	before = bi_files(dir, &nbefore);
 	snprintf(name, sizeof(name), "%s.eml", c->name);
 	if (deliver(c, name) == 0)
 		n++;
@@ -222,7 +181,7 @@ run_case(struct bi_case *c)
 	if (bi_get(c, "reply") == NULL && bi_get(c, "replies") == NULL)
 		bi_fail(c, "neither reply: nor replies: none");
 	check_replies(c, before, nbefore);
-	free_list(before, nbefore);
+	bi_files_free(before, nbefore);
 	if ((v = bi_get(c, "inbox")) != NULL && (size_t)atoi(v) !=
 	    bi_count_files(c, "in/new") + bi_count_files(c, "in/cur"))
 		bi_fail(c, "inbox: expected %s messages left, %zu are", v,
