@@ -399,6 +399,41 @@ crash_points_every(struct crash_points *ps, const struct crash_trace *t,
 		crash_points_add(ps, t, name, k);
 }
 
+void
+crash_points_select(struct crash_points *ps, const struct crash_trace *t)
+{
+	const char *sel = getenv("GALGATE_CRASH_POINTS");
+	char *copy, *tok, *save = NULL, *colon, *end;
+	unsigned long count, passes;
+
+	if (sel == NULL || *sel == '\0')
+		return;
+	crash_points_free(ps);
+	copy = strdup(sel);
+	cr_assert_not_null(copy);
+	for (tok = strtok_r(copy, " ,", &save); tok != NULL;
+	    tok = strtok_r(NULL, " ,", &save)) {
+		colon = strrchr(tok, ':');
+		cr_assert_not_null(colon, "GALGATE_CRASH_POINTS: '%s' is not "
+		    "name:count", tok);
+		*colon = '\0';
+		if ((passes = crash_trace_passes(t, tok)) == 0)
+			continue;
+		if (strcmp(colon + 1, "first") == 0)
+			count = 1;
+		else if (strcmp(colon + 1, "last") == 0)
+			count = passes;
+		else {
+			count = strtoul(colon + 1, &end, 10);
+			cr_assert(*end == '\0' && end != colon + 1,
+			    "GALGATE_CRASH_POINTS: '%s' is not a pass number, "
+			    "first or last", colon + 1);
+		}
+		crash_points_add(ps, t, tok, count);
+	}
+	free(copy);
+}
+
 char *
 crash_points_str(const struct crash_points *ps)
 {

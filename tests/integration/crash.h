@@ -80,6 +80,14 @@ void	crash_points_spread(struct crash_points *, const struct crash_trace *,
 /* Adds name at every pass in the trace (at most max). */
 void	crash_points_every(struct crash_points *, const struct crash_trace *,
 	    const char *name, unsigned long max);
+/*
+ * GALGATE_CRASH_POINTS="name:count ..." runs those points alone, in that
+ * order, instead of the test's own set: count is a pass number, "first"
+ * or "last" (of the clean run, whose pass numbers move as write counts
+ * change).  A name this clean run never passes is left out; a count past
+ * its passes fails the test.  Unset: ps stays as it is.
+ */
+void	crash_points_select(struct crash_points *, const struct crash_trace *);
 /* "name:count name:count ..." (caller frees). */
 char	*crash_points_str(const struct crash_points *);
 /* Distinct point names among the points. */

@@ -331,6 +331,10 @@ Test(crash_interorg, killed_anywhere_the_round_ends_as_the_clean_one,
 	points_for(&pm, &tr_m, m_named, sz->ldap_full);
 	cr_assert(pr.n >= 8 && pm.n >= 8, "%zu and %zu crash points", pr.n,
 	    pm.n);
+	crash_points_select(&pr, &tr_r);
+	crash_points_select(&pm, &tr_m);
+	cr_assert(pr.n + pm.n > 0, "GALGATE_CRASH_POINTS: no point either "
+	    "clean run passes");
 	s = crash_points_str(&pr);
 	cr_log_info("crash_interorg: requestor points %s", s);
 	free(s);
