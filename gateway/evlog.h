@@ -27,6 +27,7 @@ enum {
 	EV_JOURNAL_REFRESH = 1002,	/* server asked for a full refresh */
 	EV_JOURNAL_PURGE = 1003,	/* old records and tombstones dropped */
 	EV_JOURNAL_PRESENT = 1004,	/* refresh ended in a present phase */
+	EV_JOURNAL_BEHIND = 1005,	/* contextCSN behind the marker */
 	EV_INIT_CREATED = 1010,		/* init or a cycle created a container */
 	EV_CYCLE_START = 1020,
 	EV_CYCLE_OK = 1021,

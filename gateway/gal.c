@@ -436,6 +436,70 @@ gal_read(struct gal *g, const char *dn, const char *const *attrs,
 	return c.found;
 }
 
+int
+gal_touch_marker(struct gal *g, const char *dn, char **csn,
+    struct gw_err *err)
+{
+	static const char *const csn_attr[] = { "entryCSN", NULL };
+	/* (libldap's LDAPMod wants char *, not string literals) */
+	static char t_oc[] = "objectClass", t_cn[] = "cn",
+	    t_hidden[] = "galgateHidden", t_desc[] = "description",
+	    v_oc[] = "galgateJournalMarker", v_true[] = "TRUE",
+	    v_desc[] = "galgate writes this entry before every journal "
+	    "poll; it is not a recipient";
+	char *oc[] = { v_oc, NULL }, *hidden[] = { v_true, NULL },
+	    *desc[] = { v_desc, NULL }, *cn[] = { NULL, NULL };
+	LDAPMod m_oc = { LDAP_MOD_ADD, t_oc, { oc } };
+	LDAPMod m_cn = { LDAP_MOD_ADD, t_cn, { cn } };
+	LDAPMod m_hidden = { LDAP_MOD_ADD, t_hidden, { hidden } };
+	LDAPMod m_desc = { LDAP_MOD_ADD, t_desc, { desc } };
+	LDAPMod m_same = { LDAP_MOD_REPLACE, t_desc, { desc } };
+	LDAPMod *add[] = { &m_oc, &m_cn, &m_hidden, &m_desc, NULL };
+	LDAPMod *mod[] = { &m_same, NULL };
+	struct gw_record rec;
+	const char *v, *eq;
+	size_t len;
+	int rc, tries;
+
+	*csn = NULL;
+	/* the value of the first RDN, unescaped RDNs only (ours are) */
+	eq = strchr(dn, '=');
+	len = eq != NULL ? strcspn(eq + 1, ",") : 0;
+	if (eq == NULL || len == 0)
+		return gw_err_set(err, GW_EXIT_RUNTIME, "journal marker %s: "
+		    "not a DN", dn);
+	cn[0] = gw_strndup(eq + 1, len);
+	/* a same-value replace still gets a new entryCSN */
+	for (tries = 0; tries < 2; tries++) {
+		rc = ldap_modify_ext_s(g->ld, dn, mod, NULL, NULL);
+		if (rc != LDAP_NO_SUCH_OBJECT)
+			break;
+		rc = ldap_add_ext_s(g->ld, dn, add, NULL, NULL);
+		if (rc != LDAP_ALREADY_EXISTS)	/* else: added meanwhile */
+			break;
+	}
+	free(cn[0]);
+	if (rc == LDAP_NO_SUCH_OBJECT)
+		return 0;
+	if (rc != LDAP_SUCCESS)
+		return ld_fail(g, err, rc, "writing the journal marker", dn);
+	if ((rc = gal_read(g, dn, csn_attr, &rec, err)) != 1) {
+		gw_record_release(&rec);
+		return rc == -1 ? -1 : gw_err_set(err, GW_EXIT_RUNTIME,
+		    "journal marker %s: gone right after it was written", dn);
+	}
+	v = gw_record_get(&rec, "entryCSN");
+	if (v == NULL) {
+		gw_record_release(&rec);
+		return gw_err_set(err, GW_EXIT_RUNTIME, "journal marker %s: "
+		    "the server gives no entryCSN (is this the GAL's "
+		    "database, with syncprov?)", dn);
+	}
+	*csn = gw_strdup(v);
+	gw_record_release(&rec);
+	return 1;
+}
+
 /* LDAPMod array for an add or modify; free with mods_free. */
 static LDAPMod **
 mods_build(const struct gw_change *ch)
@@ -664,17 +728,17 @@ gal_apply(struct gal *g, const struct gw_change *ch, size_t n, size_t window,
 		 * its child is added and a child gone before its parent is
 		 * deleted (in the order the caller lists them).
 		 *
-		 * And the last change goes alone, once every other one is
-		 * answered: syncprov moves contextCSN only to the newest CSN
-		 * committed with none older still pending, so changes that
-		 * finish out of order can leave it short of the newest one
-		 * until the next write, and a journal poll (the next cycle's,
-		 * too) misses that change.  Committed last with the newest
-		 * CSN, the last change brings contextCSN past the whole batch.
+		 * Changes finish out of order, and syncprov moves contextCSN
+		 * only past CSNs with none older still pending (a failed
+		 * write stays pending until after its result went out), so
+		 * after a batch contextCSN can stay short of changes that
+		 * committed.  No order of ours prevents that, since other
+		 * clients write too: the journal poll makes contextCSN catch
+		 * up before it trusts a refresh (journal.h).
 		 */
 		change_keys(&ch[i], key);
 		do {
-			busy = i == n - 1 && nfl > 0;
+			busy = 0;
 			for (k = 0; k < nfl && !busy; k++)
 				busy = keys_conflict(key, &fl[k]);
 			if (busy || nfl == window) {

@@ -58,6 +58,18 @@ int	gal_search(struct gal *, const char *base, enum gal_scope,
 int	gal_read(struct gal *, const char *dn, const char *const *attrs,
 	    struct gw_record *out, struct gw_err *);
 
+/*
+ * The journal marker (journal.h): rewrites the entry at dn with the values
+ * it always has (cn, objectClass galgateJournalMarker, galgateHidden TRUE,
+ * description), adding it if it is missing, and gives the entryCSN the
+ * server stamped on it (*csn, caller frees).  Returns 1 when written, 0
+ * when the parent of dn does not exist (nothing written), -1 on any other
+ * failure, whose message names the DN and the server's reason.  Not in
+ * the audit LDIF: it is no change of the GAL.
+ */
+int	gal_touch_marker(struct gal *, const char *dn, char **csn,
+	    struct gw_err *);
+
 /* Result of one change in gal_apply; msg is the server's text. */
 typedef void (*gal_result_cb)(void *arg, size_t idx, int ok, int rc,
 	    const char *msg);

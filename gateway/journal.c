@@ -1,5 +1,6 @@
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "failpoint.h"
@@ -18,6 +19,10 @@
 #define M_GALID		"sync.galid"
 #define M_CSN		"sync.contextcsn"
 #define M_PURGED	"journal.purged"
+
+#define MARKER_CLASS	"galgateJournalMarker"
+#define MARKER_RDN	"cn=galgate journal marker"
+#define CATCH_UP_SECONDS	10
 
 const char *
 journal_op_name(enum gw_op op)
@@ -252,6 +257,21 @@ note_delete(struct poll *pl, const unsigned char uuid[16])
 	return rc;
 }
 
+/* A journal marker (an identity's, any one's): never a GAL change. */
+static int
+is_marker(const struct gw_record *rec)
+{
+	const struct gw_attr *oc = gw_record_attr(rec, "objectClass");
+	size_t i;
+
+	for (i = 0; oc != NULL && i < oc->n; i++)
+		if (oc->val[i].len == sizeof(MARKER_CLASS) - 1 &&
+		    strncasecmp(oc->val[i].ptr, MARKER_CLASS,
+		    sizeof(MARKER_CLASS) - 1) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 note_entry(struct poll *pl, const unsigned char uuid[16],
     const struct gw_record *rec)
@@ -262,6 +282,8 @@ note_entry(struct poll *pl, const unsigned char uuid[16],
 	int rc, known;
 
 	uuid_set_add(&pl->seen, uuid);
+	if (is_marker(rec))
+		return 0;	/* no change of the GAL */
 	gw_record_copy(&copy, rec);
 	gw_record_hash(&copy, hash);
 	gw_record_release(&copy);
@@ -500,6 +522,146 @@ read_identity(struct gal *g, const char *suffix, struct gw_record *id,
 	return 0;
 }
 
+/*
+ * Where this identity's marker lives: below the entry galgate binds as
+ * when that entry is in the GAL (its own to write, whatever other
+ * identities may), else right below the suffix (SASL EXTERNAL, the
+ * rootdn, an identity outside the GAL).
+ */
+static char *
+marker_dn(const struct gw_conf *conf, int below_identity)
+{
+	const char *parent = conf->suffix;
+	size_t blen, slen = strlen(conf->suffix);
+	struct gw_buf b;
+
+	if (below_identity && conf->bind_dn != NULL &&
+	    (blen = strlen(conf->bind_dn)) > slen + 1 &&
+	    conf->bind_dn[blen - slen - 1] == ',' &&
+	    strcasecmp(conf->bind_dn + blen - slen, conf->suffix) == 0)
+		parent = conf->bind_dn;
+	gw_buf_init(&b, 0);
+	(void)gw_buf_printf(&b, MARKER_RDN ",%s", parent);
+	return gw_buf_detach(&b);
+}
+
+/* The contextCSN value of csn's server ID, NULL if the server has none. */
+static const struct gw_value *
+ctx_of_sid(const struct gw_attr *ctx, const char *csn)
+{
+	const char *sid, *vsid;
+	size_t sidlen, vsidlen, i;
+
+	if ((sid = csn_sid(csn, strlen(csn), &sidlen)) == NULL)
+		return NULL;
+	for (i = 0; ctx != NULL && i < ctx->n; i++) {
+		vsid = csn_sid(ctx->val[i].ptr, ctx->val[i].len, &vsidlen);
+		if (vsid != NULL && vsidlen == sidlen &&
+		    memcmp(vsid, sid, sidlen) == 0)
+			return &ctx->val[i];
+	}
+	return NULL;
+}
+
+/* 1 if the contextCSN value v is at or past csn (same width: text order) */
+static int
+csn_covered(const struct gw_value *v, const char *csn)
+{
+	size_t len = strlen(csn), n = v->len < len ? v->len : len;
+	int cmp = memcmp(v->ptr, csn, n);
+
+	return cmp > 0 || (cmp == 0 && v->len >= len);
+}
+
+static double
+now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * Makes sure the suffix's contextCSN covers every change committed before
+ * the poll began, and refreshes *id (the GAL's identity) to the state it
+ * read last.  syncprov moves contextCSN only past CSNs with nothing older
+ * pending, and a failed write stays pending until after its result went
+ * out: a write committed in that moment (galgate's or anyone's) stays
+ * above contextCSN until some later write.  So: write the marker, and
+ * once contextCSN (for the marker's server ID) is at or past the marker's
+ * entryCSN, everything older is inside the refresh's snapshot.  While it
+ * is not, something older is still pending: write again, a few times a
+ * second, for at most CATCH_UP_SECONDS.
+ */
+static int
+catch_up(const struct gw_conf *conf, struct gal *g, struct gw_evlog *ev,
+    struct gw_record *id, struct gw_err *err)
+{
+	static const char *attrs[] = { "entryUUID", "contextCSN", NULL };
+	struct timespec pause = { 0, 1000000 };
+	const struct gw_value *v = NULL;
+	char *dn = marker_dn(conf, 1), *csn = NULL;
+	double deadline = now_seconds() + CATCH_UP_SECONDS;
+	int rc, exists;
+
+	for (;;) {
+		free(csn);
+		csn = NULL;
+		if ((rc = gal_touch_marker(g, dn, &csn, err)) == 0 &&
+		    strcasecmp(dn + sizeof(MARKER_RDN), conf->suffix) != 0) {
+			/* the identity has no entry of its own */
+			free(dn);
+			dn = marker_dn(conf, 0);
+			rc = gal_touch_marker(g, dn, &csn, err);
+		}
+		if (rc == 0)
+			rc = gw_err_set(err, GW_EXIT_RUNTIME, "journal marker "
+			    "%s: its parent entry does not exist", dn);
+		if (rc == -1)
+			goto fail;
+		gw_record_release(id);
+		rc = gal_read(g, conf->suffix, attrs, id, err);
+		if (rc == -1)
+			goto fail;
+		exists = rc;
+		if (!exists) {
+			rc = gw_err_set(err, GW_EXIT_RUNTIME, "%s: the suffix "
+			    "entry went away during the journal poll",
+			    conf->suffix);
+			goto fail;
+		}
+		v = ctx_of_sid(gw_record_attr(id, "contextCSN"), csn);
+		if (v != NULL && csn_covered(v, csn))
+			break;
+		if (now_seconds() > deadline) {
+			evlog_emit(ev, EV_JOURNAL_BEHIND, GW_SEV_ERROR, NULL,
+			    conf->suffix, "contextCSN %.*s stays behind the "
+			    "journal marker %s (entryCSN %s) after %d s: a "
+			    "write is still pending on the server, and changes "
+			    "committed before this poll may be missing from "
+			    "the journal; the next poll tries again",
+			    v != NULL ? (int)v->len : 4,
+			    v != NULL ? v->ptr : "none", dn, csn,
+			    CATCH_UP_SECONDS);
+			rc = gw_err_set(err, GW_EXIT_RUNTIME, "journal poll: "
+			    "contextCSN stays behind the journal marker %s "
+			    "after %d s (event %d)", dn, CATCH_UP_SECONDS,
+			    EV_JOURNAL_BEHIND);
+			goto fail;
+		}
+		nanosleep(&pause, NULL);
+		/* 1 ms, 2, 4, ... then 100 ms at most */
+		pause.tv_nsec = pause.tv_nsec >= 50000000 ? 100000000 :
+		    pause.tv_nsec * 2;
+	}
+	rc = 0;
+fail:
+	free(csn);
+	free(dn);
+	return rc;
+}
+
 static int
 poll_once(const struct gw_conf *conf, struct gal *g, struct gw_state *st,
     struct gw_evlog *ev, struct journal_stats *stats, int force_full,
@@ -560,6 +722,14 @@ poll_once(const struct gw_conf *conf, struct gal *g, struct gw_state *st,
 			    "from a backup?): full resynchronization");
 			have_cookie = 0;
 		}
+	}
+	/* the GAL's identity was checked first: a marker written before
+	 * would hide a restored GAL's older contextCSN */
+	if (exists) {
+		if (catch_up(conf, g, ev, &id, err) == -1)
+			goto fail;
+		galid = gw_record_get(&id, "entryUUID");
+		ctx = gw_record_attr(&id, "contextCSN");
 	}
 	stats->full = !have_cookie;
 	if (!exists) {

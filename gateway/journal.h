@@ -8,6 +8,20 @@
  * The cookie is kept with the identity of the GAL (the suffix entry's
  * entryUUID and contextCSN): a replaced or restored GAL is noticed and
  * resynchronized fully.  All of one poll is one LMDB transaction.
+ *
+ * What a poll guarantees: every change the server committed before the
+ * poll began, by galgate or by anyone, is journaled by it.  A refresh
+ * sees only what the suffix's contextCSN covers, and contextCSN can stay
+ * behind a committed change while an older failed write is pending on
+ * the server.  So, after checking the GAL's identity (a write made first
+ * would hide a restored GAL) and only when the suffix entry exists, the
+ * poll rewrites its identity's journal marker (same values, a new
+ * entryCSN; below the bind_dn entry when that is in the GAL, else below
+ * the suffix) until contextCSN for the marker's server ID is at or past
+ * the marker's entryCSN: then everything older is inside the refresh.
+ * Usually one write and two reads; if contextCSN still lags after 10
+ * seconds, event 1005 (error) and the poll fails, journaling nothing.
+ * Markers (objectClass galgateJournalMarker) are never journaled.
  */
 #ifndef GW_JOURNAL_H
 #define GW_JOURNAL_H

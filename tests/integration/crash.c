@@ -14,9 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -162,22 +160,27 @@ run_environ(const char *fp, int trace, char *fpbuf, size_t fplen)
 	return env;
 }
 
-void
-crash_galgate(const struct env *e, const char *fp, int trace,
-    const char *args, struct crash_result *r)
+/* A galgate run under way: its pid and where its output goes. */
+struct crash_run {
+	pid_t	 pid;
+	char	 outp[128];
+	char	 errp[128];
+};
+
+static void
+crash_spawn(const struct env *e, const char *fp, int trace, const char *args,
+    struct crash_run *cr)
 {
-	char outp[128], errp[128], fpbuf[160], *copy, *argv[32], *tok;
+	char fpbuf[160], *copy, *argv[32], *tok;
 	char *save = NULL, **env;
 	static unsigned long seq;
 	posix_spawn_file_actions_t fa;
 	size_t argc = 0;
-	pid_t pid;
-	int st, rc;
+	int rc;
 
-	memset(r, 0, sizeof(*r));
 	seq++;
-	snprintf(outp, sizeof(outp), "%s/crash-out.%lu", e->dir, seq);
-	snprintf(errp, sizeof(errp), "%s/crash-err.%lu", e->dir, seq);
+	snprintf(cr->outp, sizeof(cr->outp), "%s/crash-out.%lu", e->dir, seq);
+	snprintf(cr->errp, sizeof(cr->errp), "%s/crash-err.%lu", e->dir, seq);
 	copy = strdup(args);
 	cr_assert_not_null(copy);
 	argv[argc++] = (char *)GALGATE_BINARY;
@@ -194,28 +197,90 @@ crash_galgate(const struct env *e, const char *fp, int trace,
 	 * more than the runs themselves.
 	 */
 	cr_assert_eq(posix_spawn_file_actions_init(&fa), 0);
-	cr_assert_eq(posix_spawn_file_actions_addopen(&fa, 1, outp,
+	cr_assert_eq(posix_spawn_file_actions_addopen(&fa, 1, cr->outp,
 	    O_WRONLY | O_CREAT | O_TRUNC, 0600), 0);
-	cr_assert_eq(posix_spawn_file_actions_addopen(&fa, 2, errp,
+	cr_assert_eq(posix_spawn_file_actions_addopen(&fa, 2, cr->errp,
 	    O_WRONLY | O_CREAT | O_TRUNC, 0600), 0);
 	fflush(NULL);
-	rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, env);
+	rc = posix_spawn(&cr->pid, argv[0], &fa, NULL, argv, env);
 	posix_spawn_file_actions_destroy(&fa);
 	free(env);
 	free(copy);
 	cr_assert_eq(rc, 0, "posix_spawn %s: %s", argv[0], strerror(rc));
-	while (waitpid(pid, &st, 0) == -1)
+}
+
+/* 1 when the run ended (*r filled), 0 while it runs (wait: 0). */
+static int
+crash_reap(struct crash_run *cr, int wait, struct crash_result *r)
+{
+	pid_t got;
+	int st;
+
+	while ((got = waitpid(cr->pid, &st, wait ? 0 : WNOHANG)) == -1)
 		cr_assert_eq(errno, EINTR, "waitpid: %s", strerror(errno));
+	if (got == 0)
+		return 0;
+	memset(r, 0, sizeof(*r));
 	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 	r->signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
-	r->out = crash_slurp(outp, NULL);
-	r->err = crash_slurp(errp, NULL);
+	r->out = crash_slurp(cr->outp, NULL);
+	r->err = crash_slurp(cr->errp, NULL);
 	if (r->out == NULL)
 		r->out = strdup("");
 	if (r->err == NULL)
 		r->err = strdup("");
-	unlink(outp);
-	unlink(errp);
+	unlink(cr->outp);
+	unlink(cr->errp);
+	return 1;
+}
+
+void
+crash_galgate(const struct env *e, const char *fp, int trace,
+    const char *args, struct crash_result *r)
+{
+	struct crash_run cr;
+
+	crash_spawn(e, fp, trace, args, &cr);
+	(void)crash_reap(&cr, 1, r);
+}
+
+/* 1 once the traced run's standard error says it passed failpoint name */
+static int
+crash_passed(const struct crash_run *cr, const char *name)
+{
+	char needle[96], *err;
+	int passed;
+
+	snprintf(needle, sizeof(needle), "galgate: failpoint %s pass ", name);
+	if ((err = crash_slurp(cr->errp, NULL)) == NULL)
+		return 0;
+	passed = strstr(err, needle) != NULL;
+	free(err);
+	return passed;
+}
+
+void
+crash_galgate_held(const struct env *e, const char *args, const char *after,
+    struct crash_result *r)
+{
+	struct crash_run cr;
+	int released = 0;
+
+	hold_arm(e);
+	crash_spawn(e, NULL, 1, args, &cr);
+	while (!crash_reap(&cr, 0, r)) {
+		if (!released && hold_is_held(e) && crash_passed(&cr, after)) {
+			hold_release(e);
+			released = 1;
+		}
+		usleep(1000);
+	}
+	if (!released && hold_is_held(e))
+		hold_release(e);
+	hold_disarm(e);
+	cr_assert(released, "%s: no failed add was held until galgate "
+	    "passed %s (exit %d, signal %d):\n%s%s", args, after, r->status,
+	    r->signal, r->out, r->err);
 }
 
 void
@@ -481,37 +546,6 @@ slapd_start(const struct env *e)
 }
 
 /*
- * Starts slapd again on the configuration galgate-slapd wrote (the same
- * server, so without its checks) and waits until it accepts on its
- * socket.
- */
-static void
-slapd_restart(const struct env *e)
-{
-	struct sockaddr_un sa;
-	struct out o;
-	int fd, i, ok = 0;
-
-	o = run("rm -f '%s/slapd/ldapi' && slapd -f '%s/slapd/slapd.conf' "
-	    "-h '%s' -s 0 -l LOCAL4 2>'%s/slapd/slapd.log'", e->dir, e->dir,
-	    e->uri, e->dir);
-	cr_assert_eq(o.status, 0, "slapd did not start: %s", o.text);
-	out_free(&o);
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/slapd/ldapi", e->dir);
-	for (i = 0; i < 1000 && !ok; i++) {
-		if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-			break;
-		ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-		close(fd);
-		if (!ok)
-			usleep(5000);
-	}
-	cr_assert(ok, "slapd did not answer on %s", sa.sun_path);
-}
-
-/*
  * 1 while pid runs.  A zombie counts as gone: slapd is not our child, and
  * where init reaps slowly a dead slapd stays a zombie for a second or so.
  */
@@ -620,7 +654,7 @@ crash_restore(const struct env *e, const char *name,
 	cr_assert_eq(o.status, 0, "%s", o.text);
 	out_free(&o);
 	free(cmd);
-	slapd_restart(e);
+	env_slapd_run(e);
 }
 
 /* ---- the GAL, normalized ---- */

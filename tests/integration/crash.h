@@ -21,6 +21,7 @@
 #include <stddef.h>
 
 #include "harness.h"
+#include "hold.h"
 #include "util.h"
 
 #define CRASH_SLAPD_OPTS	"--dbnosync"
@@ -43,6 +44,16 @@ struct crash_result {
 void	crash_galgate(const struct env *, const char *fp, int trace,
 	    const char *args, struct crash_result *);
 void	crash_result_free(struct crash_result *);
+
+/*
+ * The rerun with the server holding a failed add (hold.h, slapd started
+ * by hold_slapd): arms the hold, runs galgate ARGS traced, and releases
+ * the held add once galgate has passed failpoint `after` (all its writes
+ * answered), so that every write after the failed one commits while its
+ * CSN is still pending.  Asserts that an add was held until then.
+ */
+void	crash_galgate_held(const struct env *, const char *args,
+	    const char *after, struct crash_result *);
 
 /* Where a clean run passed each failpoint, and how often. */
 struct crash_trace {

@@ -2,7 +2,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -188,6 +190,33 @@ env_stop(struct env *e)
 		out_free(&o);
 	}
 	e->dir[0] = '\0';
+}
+
+void
+env_slapd_run(const struct env *e)
+{
+	struct sockaddr_un sa;
+	struct out o;
+	int fd, i, ok = 0;
+
+	o = run("rm -f '%s/slapd/ldapi' && env %s slapd -f "
+	    "'%s/slapd/slapd.conf' -h '%s' -s 0 -l LOCAL4 "
+	    "2>'%s/slapd/slapd.log'", e->dir, e->slapd_env, e->dir, e->uri,
+	    e->dir);
+	cr_assert_eq(o.status, 0, "slapd did not start: %s", o.text);
+	out_free(&o);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/slapd/ldapi", e->dir);
+	for (i = 0; i < 2000 && !ok; i++) {
+		if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+			break;
+		ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+		close(fd);
+		if (!ok)
+			usleep(5000);
+	}
+	cr_assert(ok, "slapd did not answer on %s", sa.sun_path);
 }
 
 int

@@ -13,6 +13,9 @@ struct env {
 	char	 conf[128];	/* dir/galgate.conf */
 	char	 uri[256];	/* ldapi URI of the private slapd */
 	int	 started;
+	/* VAR=value ... in slapd's environment alone, when the harness
+	 * starts it itself (env_slapd_run) */
+	char	 slapd_env[512];
 };
 
 struct out {
@@ -30,6 +33,12 @@ void	env_start(struct env *, const char *extra, const char *slapd_opts);
 /* Only the directory and config, no slapd. */
 void	env_prepare(struct env *, const char *conf_text);
 void	env_stop(struct env *);
+/*
+ * Starts slapd (which must be stopped) on the configuration galgate-slapd
+ * last wrote, with e->slapd_env in its environment, and waits until it
+ * accepts on its socket.
+ */
+void	env_slapd_run(const struct env *);
 
 /* Runs a shell command; stdout and stderr are captured together. */
 struct out run(const char *fmt, ...) __attribute__((__format__(printf, 1, 2)));

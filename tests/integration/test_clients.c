@@ -398,6 +398,19 @@ Test(acl, connector_identity_writes_only_its_import_container,
 	cr_assert_eq(count_of(o.text, "creatorsName: " CCMAIL_ID), 10, "%s",
 	    o.text);
 	out_free(&o);
+	/* its journal polls wrote its own marker, which no client sees */
+	o = run("ldapsearch -Q -LLL -Y EXTERNAL -H '%s' -b '" SUFFIX "' "
+	    "'(objectClass=galgateJournalMarker)' creatorsName", env.uri);
+	cr_assert(strstr(o.text, "dn: cn=galgate journal marker," CCMAIL_ID)
+	    != NULL, "%s", o.text);
+	cr_assert_eq(count_of(o.text, "creatorsName: " CCMAIL_ID), 1, "%s",
+	    o.text);
+	out_free(&o);
+	o = run("ldapsearch -x -LLL -H '%s' -b '" SUFFIX "' '(|(objectClass="
+	    "galgateJournalMarker)(cn=galgate*))' 1.1", env.uri);
+	cr_assert_eq(o.status, 0, "%s", o.text);
+	cr_assert_eq(count_of(o.text, "dn:"), 0, "%s", o.text);
+	out_free(&o);
 	o = as_ccmail("dn: cn=Smith\\, Jimmy," CCBASE "\nchangetype: modify\n"
 	    "replace: description\ndescription: changed by the connector\n");
 	cr_assert_eq(o.status, 0, "own container: %s", o.text);

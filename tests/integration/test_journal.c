@@ -9,6 +9,7 @@
 #include <criterion/criterion.h>
 
 #include "harness.h"
+#include "hold.h"
 
 static struct env env;
 
@@ -337,4 +338,89 @@ Test(journal, every_pipelined_write_is_journaled_at_once, .fini = teardown,
 		    r == 0 ? 0 : 60, "round %d: deletes:\n%s", r, o.text);
 		out_free(&o);
 	}
+}
+
+/*
+ * An administrator's add fails (68) and, while the server still holds its
+ * CSN pending (held there by the abort-hold double, hold.h), a lone add
+ * commits: contextCSN cannot move past it.  The next poll must still
+ * journal that add.  hold_wait_held: the failed add is in the moment.
+ */
+static void
+lone_add_beside_a_failed_one(const char *cn)
+{
+	struct out o;
+
+	hold_arm(&env);
+	o = run("printf 'dn: " RCPT "\\nobjectClass: galgateContainer\\n"
+	    "cn: Recipients\\n' | ldapadd -Q -Y EXTERNAL -H '%s'", env.uri);
+	cr_assert_eq(o.status, 68, "the add of an existing entry: %s", o.text);
+	out_free(&o);
+	hold_wait_held(&env);
+	o = run("printf 'dn: cn=%s," RCPT "\\nobjectClass: inetOrgPerson\\n"
+	    "cn: %s\\nsn: Lone\\n' | ldapadd -Q -Y EXTERNAL -H '%s'", cn, cn,
+	    env.uri);
+	cr_assert_eq(o.status, 0, "%s", o.text);
+	out_free(&o);
+	cr_assert(hold_is_held(&env), "the failed add ended before the lone "
+	    "one committed");
+}
+
+Test(journal, a_write_committed_beside_a_failed_one_is_journaled,
+    .init = setup, .fini = teardown)
+{
+	unsigned long long usn[4], head;
+	char op[4][8];
+	struct out o;
+
+	hold_slapd(&env);
+	o = galgate(&env, "journal --json");
+	head = last_usn(o.text);
+	out_free(&o);
+	lone_add_beside_a_failed_one("lone");
+	hold_release(&env);
+	o = galgate(&env, "journal --json --since %llu", head);
+	cr_assert_eq(o.status, 0, "%s", o.text);
+	cr_assert_eq(usns_of(o.text, "cn=lone," RCPT, usn, op, 4), 1,
+	    "the add committed beside a failed one has no USN:\n%s", o.text);
+	cr_assert_str_eq(op[0], "add");
+	cr_assert_eq(usn[0], head + 1, "%s", o.text);
+	out_free(&o);
+	/* the marker is no change: nothing new at the next poll */
+	o = galgate(&env, "journal --json --since %llu", head + 1);
+	cr_assert_str_eq(o.text, "");
+	out_free(&o);
+}
+
+/* While the failed write stays pending, the poll says so and fails. */
+Test(journal, a_poll_that_cannot_catch_up_fails_loudly, .init = setup,
+    .fini = teardown, .timeout = 120)
+{
+	unsigned long long usn[4], head;
+	char op[4][8];
+	struct out o;
+
+	hold_slapd(&env);
+	o = galgate(&env, "journal --json");
+	head = last_usn(o.text);
+	out_free(&o);
+	lone_add_beside_a_failed_one("lone");
+	o = galgate(&env, "journal --json --since %llu", head);
+	cr_assert_eq(o.status, 1, "a poll behind contextCSN succeeded:\n%s",
+	    o.text);
+	cr_assert(strstr(o.text, "contextCSN stays behind the journal marker "
+	    "cn=galgate journal marker," SUFFIX) != NULL, "%s", o.text);
+	out_free(&o);
+	o = galgate(&env, "events --json");
+	cr_assert_eq(count_of(o.text, "\"event_id\":1005"), 1, "%s", o.text);
+	cr_assert(strstr(o.text, "\"severity\":\"error\"") != NULL, "%s",
+	    o.text);
+	out_free(&o);
+	/* once the server is done with it, the next poll has the add */
+	hold_release(&env);
+	o = galgate(&env, "journal --json --since %llu", head);
+	cr_assert_eq(o.status, 0, "%s", o.text);
+	cr_assert_eq(usns_of(o.text, "cn=lone," RCPT, usn, op, 4), 1, "%s",
+	    o.text);
+	out_free(&o);
 }
