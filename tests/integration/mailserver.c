@@ -518,16 +518,25 @@ mail_settle(const struct mailserver *ms, int timeout_ms)
 	static const char *q[] = { "maildrop", "incoming", "active",
 	    "deferred", NULL };
 	char path[256];
-	int waited, n, i;
+	int waited, n, i, deferred;
 
 	for (waited = 0; waited <= timeout_ms; waited += 10) {
-		for (n = 0, i = 0; q[i] != NULL; i++) {
+		for (n = 0, deferred = 0, i = 0; q[i] != NULL; i++) {
 			snprintf(path, sizeof(path), "%s/pf/queue/%s", ms->dir,
 			    q[i]);
 			n += count_files(path, 3);
+			if (strcmp(q[i], "deferred") == 0)
+				deferred = count_files(path, 3);
 		}
 		if (n == 0)
 			return 0;
+		/*
+		 * A delivery that failed once (Dovecot slow to answer on a
+		 * loaded machine) waits minutes for Postfix's next queue
+		 * run: try it again now, once a second.
+		 */
+		if (deferred > 0 && waited % 1000 == 0)
+			mail_flush(ms);
 		sleep_ms(10);
 	}
 	return -1;

@@ -44,8 +44,8 @@ void	mail_flush(const struct mailserver *);
 int	mail_count(const struct mailserver *, const char *user,
 	    const char *folder);
 /*
- * Waits until Postfix's queue is empty (what was accepted is delivered);
- * 0, or -1 after timeout_ms.
+ * Waits until Postfix's queue is empty (what was accepted is delivered),
+ * having Postfix retry deferred mail at once; 0, or -1 after timeout_ms.
  */
 int	mail_settle(const struct mailserver *, int timeout_ms);
 /* UIDs of a folder's messages, ascending (caller frees); n set. */

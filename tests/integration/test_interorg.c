@@ -243,7 +243,7 @@ static void
 settle(void)
 {
 	if (ms.dir[0] != '\0')
-		cr_assert_eq(mail_settle(&ms, 15000), 0, "Postfix did not "
+		cr_assert_eq(mail_settle(&ms, 60000), 0, "Postfix did not "
 		    "deliver in time");
 }
 
