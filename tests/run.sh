@@ -167,6 +167,7 @@ if [ -n "$repeat" ]; then
 fi
 
 for stage in ${GALGATE_TEST_STAGES:-release sanitize fuzz}; do
+	started=$(date +%s)
 	case $stage in
 	release)
 		build_release
@@ -205,6 +206,8 @@ for stage in ${GALGATE_TEST_STAGES:-release sanitize fuzz}; do
 		exit 2
 		;;
 	esac
+	took=$(($(date +%s) - started))
+	echo "== $stage: $((took / 60)) min $((took % 60)) s, build included"
 done
 if [ $status -ne 0 ]; then
 	echo "tests FAILED"

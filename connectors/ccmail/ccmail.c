@@ -16,6 +16,7 @@
 #include "failpoint.h"
 #include "gal.h"
 #include "journal.h"
+#include "recipient.h"
 #include "state.h"
 #include "tree.h"
 
@@ -314,17 +315,15 @@ adopt_existing(struct apply *a, size_t bi, struct gw_err *err)
 	struct cc_cycle *c = a->c;
 	struct gw_change *ch = &a->batch[bi], mod;
 	struct gw_record old;
-	const char *owner, *fk, *want;
+	const char *want;
 	size_t failed, k, w;
 	int found;
 
 	if ((found = gal_read(c->cy->gal, ch->dn, NULL, &old, err)) == -1)
 		return -1;
-	owner = gw_record_get(&old, "galgateConnector");
-	fk = gw_record_get(&old, "galgateForeignKey");
 	want = gw_record_get(&ch->rec, "galgateForeignKey");
-	if (!found || owner == NULL || strcmp(owner, c->cc->name) != 0 ||
-	    fk == NULL || want == NULL || !gw_strcaseeq(fk, want)) {
+	if (!found || want == NULL ||
+	    !gw_recipient_owned(&old, c->cc->name, want)) {
 		c->cy->counts.errors++;
 		evlog_emit(c->cy->ev, EV_CC_NOT_OURS, GW_SEV_ERROR, c->cc->name,
 		    ch->dn, "an entry this connector did not make is in the "

@@ -171,8 +171,6 @@ void	cc_build_record(struct cc_cycle *, const struct cc_entry *,
 char	*cc_entry_dn(struct cc_cycle *, const char *name);
 
 /* ccmail_names.c */
-/* "Last, First" -> surname and given name (either may come back ""). */
-void	cc_split_name(const char *name, char **sn, char **given);
 /* Letters and digits of the name, ASCII, at most 32 (caller frees). */
 char	*cc_alias_base(const char *name);
 /*

@@ -12,6 +12,7 @@
 
 #include "ccmail.h"
 #include "gal.h"
+#include "recipient.h"
 #include "state.h"
 
 /* Bump when the entries made from the same source change shape. */
@@ -130,66 +131,55 @@ void
 cc_build_record(struct cc_cycle *c, const struct cc_entry *e,
     const char *alias, const char *smtp, struct gw_record *rec)
 {
-	char *sn, *given, *x500, *p, *nl;
+	struct gw_recipient r;
 	struct gw_buf proxy, dns;
+	char *dn, *p, *nl;
 
-	gw_record_init(rec);
-	rec->dn = cc_entry_dn(c, e->name);
-	gw_record_add_str(rec, "objectClass", "top");
-	gw_record_add_str(rec, "objectClass", e->kind == CC_LIST ?
-	    "groupOfNames" : "inetOrgPerson");
-	gw_record_add_str(rec, "objectClass", "galgateRecipient");
-	gw_record_add_str(rec, "cn", e->name);
-	gw_record_add_str(rec, "displayName", e->name);
-	if (e->kind != CC_LIST) {
-		cc_split_name(e->name, &sn, &given);
-		/* person needs a surname: the whole name when none is found */
-		gw_record_add_str(rec, "sn", *sn != '\0' ? sn : e->name);
-		if (e->kind == CC_USER && *given != '\0')
-			gw_record_add_str(rec, "givenName", given);
-		free(sn);
-		free(given);
-	} else {
+	gw_recipient_init(&r);
+	r.type = e->kind == CC_LIST ? GW_RCPT_DL : e->kind == CC_BBOARD ?
+	    GW_RCPT_BBOARD : GW_RCPT_MAILBOX;
+	gw_recipient_set(&r, GW_F_DISPLAY, e->name);
+	dn = cc_entry_dn(c, e->name);
+	if (e->kind == CC_LIST) {
 		gw_buf_init(&dns, 0);
 		list_members(c, e, &dns, NULL);
 		for (p = dns.buf; p != NULL && *p != '\0'; p = nl + 1) {
 			nl = strchr(p, '\n');
 			*nl = '\0';
-			gw_record_add_str(rec, "member", p);
+			gw_strlist_add(&r.members, p);
 		}
 		gw_buf_release(&dns);
-		/* groupOfNames needs a member: the list itself when none */
-		if (gw_record_attr(rec, "member") == NULL)
-			gw_record_add_str(rec, "member", rec->dn);
 	}
-	if (e->comments != NULL && *e->comments != '\0')
-		gw_record_add_str(rec, "description", e->comments);
-	gw_record_add_str(rec, "mailNickname", alias);
+	gw_recipient_set(&r, GW_F_DESCRIPTION, e->comments);
+	gw_recipient_set(&r, GW_F_ALIAS, alias);
+	if (smtp != NULL && *smtp != '\0')
+		r.smtp = gw_strdup(smtp);
 	gw_buf_init(&proxy, 0);
-	if (smtp != NULL && *smtp != '\0') {
-		gw_record_add_str(rec, "mail", smtp);
-		gw_buf_printf(&proxy, "SMTP:%s", smtp);
-		gw_record_add_str(rec, "galgateProxyAddress", proxy.buf);
-		gw_buf_reset(&proxy);
-	}
 	gw_buf_printf(&proxy, "CCMAIL:%s at %s", e->name, e->po);
-	gw_record_add_str(rec, "galgateProxyAddress", proxy.buf);
+	gw_strlist_add(&r.proxies, proxy.buf);
 	gw_buf_release(&proxy);
-	gw_record_add_str(rec, "galgateRecipientType", e->kind == CC_LIST ?
-	    "dl" : e->kind == CC_BBOARD ? "bulletinboard" : "mailbox");
-	gw_record_add_str(rec, "galgateConnector", c->cc->name);
-	gw_record_add_str(rec, "galgateForeignKey", e->name);
-	x500 = entry_x500(c, e->name);
-	gw_record_add_str(rec, "legacyExchangeDN", x500);
-	free(x500);
+	r.connector = gw_strdup(c->cc->name);
+	r.foreign_key = gw_strdup(e->name);
+	r.x500 = entry_x500(c, e->name);
+	gw_recipient_to_record(&r, dn, rec);
+	gw_recipient_release(&r);
+	free(dn);
 }
 
-/* The attributes galgate manages on its entries (others are left alone). */
-static const char *const managed[] = {
-	"cn", "displayName", "sn", "givenName", "member", "description",
-	"mailNickname", "mail", "galgateProxyAddress", "galgateRecipientType",
-	"galgateConnector", "galgateForeignKey", "legacyExchangeDN", NULL
-};
+/*
+ * The attributes galgate manages on cc:Mail's entries (others are left
+ * alone): what every recipient has, and Comments as description.
+ */
+static const char *const *
+managed(void)
+{
+	static const char **m;
+	int filled[GW_F_COUNT] = { [GW_F_DESCRIPTION] = 1 };
+
+	if (m == NULL)
+		m = gw_recipient_managed(filled);
+	return m;
+}
 
 int
 cc_build_change(struct cc_cycle *c, const struct cc_plan *p,
@@ -213,7 +203,7 @@ cc_build_change(struct cc_cycle *c, const struct cc_plan *p,
 	if (found) {
 		/* only the attributes that changed */
 		gw_change_init(ch, GW_OP_MODIFY, rec.dn);
-		gw_change_diff(ch, &old, &rec, managed);
+		gw_change_diff(ch, &old, &rec, managed());
 		if (ch->nmods == 0)
 			ch->op = GW_OP_NONE;	/* the GAL already holds it */
 		gw_record_release(&rec);
@@ -336,9 +326,9 @@ new_identity(struct cc_cycle *c, struct naming *nm, const struct cc_entry *e,
 	now->smtp = NULL;
 	if (c->cc->smtp_template == NULL || e->kind == CC_LIST)
 		return 0;
-	cc_split_name(e->name, &sn, &given);
-	cand = cc_smtp_expand(c->cc->smtp_template, given,
-	    *sn != '\0' ? sn : e->name, "", now->alias);
+	gw_name_split(e->name, &sn, &given);
+	cand = cc_smtp_expand(c->cc->smtp_template, given, sn, "",
+	    now->alias);
 	free(sn);
 	free(given);
 	if (cand == NULL)

@@ -8,25 +8,6 @@
 
 #define ALIAS_MAX	32
 
-void
-cc_split_name(const char *name, char **sn, char **given)
-{
-	const char *comma = strchr(name, ',');
-	char *a, *b;
-
-	if (comma == NULL) {
-		*sn = gw_strdup("");
-		*given = gw_strdup("");
-		return;
-	}
-	a = gw_strndup(name, (size_t)(comma - name));
-	b = gw_strdup(comma + 1);
-	*sn = gw_strdup(gw_trim(a));
-	*given = gw_strdup(gw_trim(b));
-	free(a);
-	free(b);
-}
-
 char *
 cc_alias_base(const char *name)
 {

@@ -15,21 +15,27 @@
 
 #include "gal.h"
 #include "io_view.h"
+#include "recipient.h"
 #include "tree.h"
 
 /* more records than this: read the container and the addresses at once */
 #define IO_PRELOAD	100
 #define IO_WINDOW	32
 
-/* the attributes galgate manages on what it imports */
-static const char *const managed[] = {
-	"cn", "mail", "galgateProxyAddress", "galgateRecipientType",
-	"galgateConnector", "galgateForeignKey", "legacyExchangeDN",
-	"givenName", "initials", "sn", "displayName", "mailNickname",
-	"street", "l", "st", "postalCode", "c", "title", "o", "ou",
-	"physicalDeliveryOfficeName", "galgateAssistant", "telephoneNumber",
-	NULL
-};
+/* the attributes galgate manages on what it imports: IOSYNC-1's fields */
+static const char *const *
+managed(void)
+{
+	static const char **m;
+	int filled[GW_F_COUNT], f;
+
+	if (m == NULL) {
+		for (f = 0; f < GW_F_COUNT; f++)
+			filled[f] = f != GW_F_FAX && f != GW_F_DESCRIPTION;
+		m = gw_recipient_managed(filled);
+	}
+	return m;
+}
 
 /* ---- building entries ---- */
 
@@ -161,14 +167,14 @@ plan_update(struct view *v, struct ent *e, struct gw_record *target)
 	size_t i;
 
 	gw_change_init(&ch, GW_OP_MODIFY, e->dn);
-	if (gw_change_diff(&ch, &e->rec, target, managed) > 0) {
+	if (gw_change_diff(&ch, &e->rec, target, managed()) > 0) {
 		plan(v, &ch);
 		v->res->applied++;
 	} else
 		gw_change_release(&ch);
 	io_mail_note_record(v, &e->rec, k, 0);
-	for (i = 0; managed[i] != NULL; i++)
-		gw_record_remove(&e->rec, managed[i]);
+	for (i = 0; managed()[i] != NULL; i++)
+		gw_record_remove(&e->rec, managed()[i]);
 	for (i = 0; i < target->n; i++) {
 		size_t j;
 

@@ -10,6 +10,7 @@
 
 #include "gal.h"
 #include "io_view.h"
+#include "recipient.h"
 
 char *
 io_dn_for(const struct view *v, const char *key)
@@ -98,11 +99,10 @@ static struct ent *
 ent_from(const struct view *v, const struct gw_record *rec)
 {
 	struct ent *e = gw_calloc(1, sizeof(*e));
-	const char *owner = gw_record_get(rec, "galgateConnector");
 
 	e->dn = gw_strdup(rec->dn);
 	gw_record_copy(&e->rec, rec);
-	e->ours = owner != NULL && strcmp(owner, v->c->io->name) == 0;
+	e->ours = gw_recipient_owned(rec, v->c->io->name, NULL);
 	return e;
 }
 

@@ -15,6 +15,7 @@
 
 #include "gal.h"
 #include "pcmail.h"
+#include "recipient.h"
 #include "tree.h"
 
 #define PCM_WINDOW	64	/* LDAP operations in flight */
@@ -155,10 +156,7 @@ ent_add(struct pcm_import *im, const char *key, const struct gw_record *rec)
 static int
 ours(struct pcm_import *im, const struct gw_record *rec)
 {
-	const char *owner = gw_record_get(rec, "galgateConnector");
-
-	return owner != NULL && strcmp(owner, im->c->pc->name) == 0 &&
-	    gw_record_get(rec, "galgateForeignKey") != NULL;
+	return gw_recipient_owned(rec, im->c->pc->name, NULL);
 }
 
 static int
@@ -233,102 +231,63 @@ lookup(struct pcm_import *im, const char *key, struct pcm_ent **out,
 	return 1;
 }
 
-/* "Last, First" -> surname and given name; no comma: all of it is sn. */
+/* A new display name: the surname and given name split from it again. */
 static void
-split_name(const char *name, char **sn, char **given)
+rcpt_name(struct gw_recipient *r, const char *name)
 {
-	const char *comma = strchr(name, ',');
-	char *a, *b;
-
-	if (comma == NULL) {
-		*sn = gw_strdup(name);
-		*given = NULL;
-		return;
-	}
-	a = gw_strndup(name, (size_t)(comma - name));
-	b = gw_strdup(comma + 1);
-	*sn = gw_strdup(gw_trim(a));
-	*given = gw_strdup(gw_trim(b));
-	free(a);
-	free(b);
-	if (**sn == '\0') {
-		free(*sn);
-		*sn = gw_strdup(name);
-	}
-	if (**given == '\0') {
-		free(*given);
-		*given = NULL;
-	}
+	gw_recipient_set(r, GW_F_DISPLAY, name);
+	gw_recipient_set(r, GW_F_SURNAME, NULL);
+	gw_recipient_set(r, GW_F_GIVEN, NULL);
 }
 
+/* What follows from the address: alias, addresses, key, X.500 DN. */
 static void
-set_name(struct gw_record *r, const char *key, const char *name)
-{
-	char *sn, *given;
-
-	gw_record_remove(r, "cn");
-	gw_record_add_str(r, "cn", key);
-	gw_record_add_str(r, "cn", name);
-	gw_record_set(r, "displayName", name);
-	split_name(name, &sn, &given);
-	gw_record_set(r, "sn", sn);
-	gw_record_set(r, "givenName", given);
-	free(sn);
-	free(given);
-}
-
-/* The attributes that follow from the address. */
-static void
-set_addr(struct pcm_import *im, struct gw_record *r, const char *key)
+rcpt_addr(struct pcm_import *im, struct gw_recipient *r, const char *key)
 {
 	const char *colon = strchr(key, ':'), *rest = colon + 1, *mb;
 	size_t tlen = (size_t)(colon - key);
 	struct gw_buf b;
-	char *x500, *name;
+	char *alias;
 
-	free(r->dn);
-	r->dn = dn_for(im, key);
-	gw_record_remove(r, "mail");
-	gw_record_remove(r, "mailNickname");
-	gw_record_remove(r, "galgateProxyAddress");
+	free(r->smtp);
+	r->smtp = NULL;
+	gw_strlist_release(&r->proxies);
+	gw_strlist_release(&r->names);
+	gw_recipient_set(r, GW_F_ALIAS, NULL);
 	gw_buf_init(&b, 0);
 	if (pcm_mail_type(key, tlen)) {
 		mb = strrchr(rest, '/');
-		gw_record_add_str(r, "mailNickname", mb != NULL ? mb + 1 : rest);
+		gw_recipient_set(r, GW_F_ALIAS, mb != NULL ? mb + 1 : rest);
 		/* MS: is Exchange's name for PC Mail proxies */
 		if (tlen == 3 && gw_strncaseeq(key, "PCM", 3))
 			gw_buf_printf(&b, "MS:%s", rest);
 		else
 			gw_buf_printf(&b, "%.*s:%s", (int)tlen, key, rest);
+		gw_strlist_add(&r->proxies, b.buf);
 	} else if (tlen == 4 && gw_strncaseeq(key, "SMTP", 4)) {
-		gw_record_add_str(r, "mail", rest);
-		gw_record_add(r, "mailNickname", rest, strcspn(rest, "@"));
-		gw_buf_printf(&b, "SMTP:%s", rest);
+		r->smtp = gw_strdup(rest);
+		alias = gw_strndup(rest, strcspn(rest, "@"));
+		gw_recipient_set(r, GW_F_ALIAS, alias);
+		free(alias);
 	} else
-		gw_buf_addstr(&b, key);
-	gw_record_add_str(r, "galgateProxyAddress", b.buf);
+		gw_strlist_add(&r->proxies, key);
 	gw_buf_release(&b);
-	gw_record_set(r, "galgateForeignKey", key);
-	x500 = x500_for(im, key);
-	gw_record_set(r, "legacyExchangeDN", x500);
-	free(x500);
-	/* the RDN value changes with the address */
-	name = gw_record_get(r, "displayName") != NULL ?
-	    gw_strdup(gw_record_get(r, "displayName")) : NULL;
-	gw_record_remove(r, "cn");
-	gw_record_add_str(r, "cn", key);
-	if (name != NULL)
-		gw_record_add_str(r, "cn", name);
-	free(name);
+	free(r->foreign_key);
+	r->foreign_key = gw_strdup(key);
+	free(r->x500);
+	r->x500 = x500_for(im, key);
+	/* the RDN's value: the entry's DN is made from the address */
+	gw_strlist_add(&r->names, key);
 }
 
 /* Template lines through the prompt table. */
 static void
-set_templates(struct pcm_import *im, struct gw_record *r,
+rcpt_templates(struct pcm_import *im, struct gw_recipient *r,
     const struct pcm_txn *t)
 {
 	const struct pcm_prompt *pr;
 	size_t i;
+	int f;
 
 	if (t->ntpl == 0)
 		return;
@@ -343,39 +302,63 @@ set_templates(struct pcm_import *im, struct gw_record *r,
 			    (void *)1);
 			continue;
 		}
-		/* "sn" is required: an empty Surname keeps the derived one */
-		if (gw_strcaseeq(pr->attr, "sn") && *t->tpl[i].value == '\0')
-			continue;
-		gw_record_set(r, pr->attr, t->tpl[i].value);
+		/* an empty value removes it; the surname is then derived */
+		if ((f = gw_rcpt_field_named(pr->attr)) != -1)
+			gw_recipient_set(r, (enum gw_rcpt_field)f,
+			    t->tpl[i].value);
 	}
+}
+
+/*
+ * e->want made from r, at the DN of e's key: what galgate manages as the
+ * recipient says, every other attribute of the entry as it is.
+ */
+static void
+want_put(struct pcm_import *im, struct pcm_ent *e,
+    const struct gw_recipient *r)
+{
+	const char *const *m = im->c->pc->managed;
+	const struct gw_attr *a;
+	struct gw_record rec;
+	char *dn = dn_for(im, e->key);
+	size_t i, j, k;
+
+	gw_recipient_to_record(r, dn, &rec);
+	free(dn);
+	for (i = 0; i < e->want.n; i++) {
+		a = &e->want.attr[i];
+		for (k = 0; m[k] != NULL && !gw_strcaseeq(m[k], a->name); k++)
+			;
+		if (m[k] != NULL)
+			continue;
+		for (j = 0; j < a->n; j++)
+			gw_record_add(&rec, a->name, a->val[j].ptr,
+			    a->val[j].len);
+	}
+	gw_record_release(&e->want);
+	e->want = rec;
 }
 
 static void
 build_new(struct pcm_import *im, struct pcm_ent *e, const char *name,
     const struct pcm_txn *t)
 {
-	struct gw_record *r = &e->want;
-	size_t i;
+	struct gw_recipient r;
 
 	/* an A replaces what galgate wrote; the rest of the entry stays */
-	if (e->origin_dn != NULL) {
-		gw_record_release(r);
-		gw_record_copy(r, &e->orig);
-		for (i = 0; im->c->pc->managed[i] != NULL; i++)
-			gw_record_remove(r, im->c->pc->managed[i]);
-	} else {
-		gw_record_release(r);
-		gw_record_init(r);
-		gw_record_add_str(r, "objectClass", "top");
-		gw_record_add_str(r, "objectClass", "inetOrgPerson");
-		gw_record_add_str(r, "objectClass", "galgateRecipient");
-	}
-	gw_record_set(r, "displayName", name);
-	set_addr(im, r, e->key);
-	set_name(r, e->key, name);
-	gw_record_set(r, "galgateRecipientType", "custom");
-	gw_record_set(r, "galgateConnector", im->c->pc->name);
-	set_templates(im, r, t);
+	gw_record_release(&e->want);
+	if (e->origin_dn != NULL)
+		gw_record_copy(&e->want, &e->orig);
+	else
+		gw_record_init(&e->want);
+	gw_recipient_init(&r);
+	r.type = GW_RCPT_CUSTOM;
+	r.connector = gw_strdup(im->c->pc->name);
+	rcpt_name(&r, name);
+	rcpt_addr(im, &r, e->key);
+	rcpt_templates(im, &r, t);
+	want_put(im, e, &r);
+	gw_recipient_release(&r);
 	e->alive = 1;
 	e->marked = 0;
 }
@@ -483,8 +466,9 @@ do_modify(struct pcm_import *im, const struct pcm_txn *t, const char *src,
 	const char *naddr = t->new_addr != NULL ? t->new_addr : t->addr;
 	struct pcm_ent *e, *other;
 	struct pcm_txn as_add;
+	struct gw_recipient r;
 	char *f;
-	int rc;
+	int rc, moved = 0;
 
 	if ((rc = lookup(im, t->addr, &e, err)) == -1)
 		return -1;
@@ -524,11 +508,16 @@ do_modify(struct pcm_import *im, const struct pcm_txn *t, const char *src,
 		free(f);
 		free(e->key);
 		e->key = gw_strdup(naddr);
-		set_addr(im, &e->want, e->key);
+		moved = 1;
 	}
+	gw_recipient_from_record(&e->want, &r);
+	if (moved)
+		rcpt_addr(im, &r, e->key);
 	if (strcmp(nname, t->name) != 0 || t->new_name != NULL)
-		set_name(&e->want, e->key, nname);
-	set_templates(im, &e->want, t);
+		rcpt_name(&r, nname);
+	rcpt_templates(im, &r, t);
+	want_put(im, e, &r);
+	gw_recipient_release(&r);
 	e->marked = 0;
 	return 0;
 }

@@ -13,56 +13,22 @@
 
 #include "journal.h"
 #include "pcmail.h"
+#include "recipient.h"
 #include "state.h"
-
-/* Attributes a prompt may map to (the General page), and their aliases. */
-static const struct {
-	const char	*name;
-	const char	*attr;
-} tpl_attrs[] = {
-	{ "givenName", "givenName" },
-	{ "initials", "initials" },
-	{ "sn", "sn" },
-	{ "streetAddress", "street" },
-	{ "street", "street" },
-	{ "l", "l" },
-	{ "st", "st" },
-	{ "postalCode", "postalCode" },
-	{ "c", "c" },
-	{ "title", "title" },
-	{ "company", "o" },
-	{ "o", "o" },
-	{ "department", "ou" },
-	{ "ou", "ou" },
-	{ "physicalDeliveryOfficeName", "physicalDeliveryOfficeName" },
-	{ "assistant", "galgateAssistant" },
-	{ "galgateAssistant", "galgateAssistant" },
-	{ "telephoneNumber", "telephoneNumber" },
-	{ "facsimileTelephoneNumber", "facsimileTelephoneNumber" },
-	{ "description", "description" },
-	{ NULL, NULL }
-};
 
 /* FORMATS.md's defaults. */
 static const struct {
-	const char	*prompt;
-	const char	*attr;
+	const char		*prompt;
+	enum gw_rcpt_field	 field;
 } tpl_defaults[] = {
-	{ "Phone:", "telephoneNumber" },
-	{ "Title:", "title" },
-	{ "Department:", "ou" },
-	{ "Office:", "physicalDeliveryOfficeName" },
-	{ "Surname:", "sn" },
-	{ "Given Name:", "givenName" },
-	{ "FAX:", "facsimileTelephoneNumber" },
-	{ NULL, NULL }
-};
-
-/* What galgate writes on the entries it imports, besides templates. */
-static const char *const base_managed[] = {
-	"cn", "displayName", "sn", "givenName", "mail", "mailNickname",
-	"galgateProxyAddress", "galgateRecipientType", "galgateConnector",
-	"galgateForeignKey", "legacyExchangeDN", NULL
+	{ "Phone:", GW_F_PHONE },
+	{ "Title:", GW_F_TITLE },
+	{ "Department:", GW_F_DEPARTMENT },
+	{ "Office:", GW_F_OFFICE },
+	{ "Surname:", GW_F_SURNAME },
+	{ "Given Name:", GW_F_GIVEN },
+	{ "FAX:", GW_F_FAX },
+	{ NULL, 0 }
 };
 
 /* Folded prompt without its final ':' (caller frees). */
@@ -79,15 +45,16 @@ prompt_key(const char *prompt)
 	return r;
 }
 
+/* The attribute a template may fill: a General-page field, but the
+ * display name and the alias (the transaction's own). */
 static const char *
 attr_of(const char *name)
 {
-	size_t i;
+	int f = gw_rcpt_field_named(name);
 
-	for (i = 0; tpl_attrs[i].name != NULL; i++)
-		if (gw_strcaseeq(tpl_attrs[i].name, name))
-			return tpl_attrs[i].attr;
-	return NULL;
+	if (f == -1 || f == GW_F_DISPLAY || f == GW_F_ALIAS)
+		return NULL;
+	return gw_rcpt_field_attr((enum gw_rcpt_field)f);
 }
 
 static void
@@ -131,12 +98,14 @@ pcm_prompts_configure(struct pcmail *pc, const struct conf_section *sec,
     const char *conf_path, struct gw_err *err)
 {
 	const struct conf_entry *e;
-	size_t i = 0, k, n;
+	int filled[GW_F_COUNT] = { 0 };
+	size_t i = 0, k;
 	char *v, *colon, *prompt, *attr;
 	const char *a;
 
 	for (k = 0; tpl_defaults[k].prompt != NULL; k++)
-		prompt_set(pc, tpl_defaults[k].prompt, tpl_defaults[k].attr);
+		prompt_set(pc, tpl_defaults[k].prompt,
+		    gw_rcpt_field_attr(tpl_defaults[k].field));
 	while ((e = conf_next(sec, "template", &i)) != NULL) {
 		v = gw_strdup(e->value);
 		colon = strrchr(v, ':');
@@ -171,19 +140,9 @@ pcm_prompts_configure(struct pcmail *pc, const struct conf_section *sec,
 		free(v);
 	}
 	/* the attributes galgate owns on imported entries */
-	n = 0;
-	while (base_managed[n] != NULL)
-		n++;
-	pc->managed = gw_calloc(n + pc->nprompt + 1, sizeof(*pc->managed));
-	for (k = 0; k < n; k++)
-		pc->managed[k] = base_managed[k];
-	for (i = 0; i < pc->nprompt; i++) {
-		for (k = 0; k < n; k++)
-			if (gw_strcaseeq(pc->managed[k], pc->prompt[i].attr))
-				break;
-		if (k == n)
-			pc->managed[n++] = pc->prompt[i].attr;
-	}
+	for (i = 0; i < pc->nprompt; i++)
+		filled[gw_rcpt_field_named(pc->prompt[i].attr)] = 1;
+	pc->managed = gw_recipient_managed(filled);
 	return 0;
 }
 

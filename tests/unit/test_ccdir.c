@@ -237,19 +237,10 @@ Test(ccdir, writer_escapes_and_uses_crlf_and_cp850, .init = setup,
 	ccdir_writer_release(&w);
 }
 
-Test(names, split_alias_and_smtp)
+Test(names, alias_and_smtp)
 {
-	char *sn, *given, *a, *s;
+	char *a, *s;
 
-	cc_split_name("Smith, Jimmy", &sn, &given);
-	cr_assert_str_eq(sn, "Smith");
-	cr_assert_str_eq(given, "Jimmy");
-	free(sn);
-	free(given);
-	cc_split_name("Help Desk", &sn, &given);
-	cr_assert_str_eq(sn, "");
-	free(sn);
-	free(given);
 	a = cc_alias_base("M\xc3\xbcller, J\xc3\xbcrgen");
 	cr_assert_str_eq(a, "MullerJurgen");
 	free(a);

@@ -1,0 +1,343 @@
+/* recipient.c: see recipient.h. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "recipient.h"
+
+/* FORMATS.md's General-page table: the one place a field meets LDAP */
+static const char *const field_attr[GW_F_COUNT] = {
+	[GW_F_GIVEN] = "givenName",
+	[GW_F_INITIALS] = "initials",
+	[GW_F_SURNAME] = "sn",
+	[GW_F_DISPLAY] = "displayName",
+	[GW_F_ALIAS] = "mailNickname",
+	[GW_F_STREET] = "street",
+	[GW_F_CITY] = "l",
+	[GW_F_STATE] = "st",
+	[GW_F_ZIP] = "postalCode",
+	[GW_F_COUNTRY] = "c",
+	[GW_F_TITLE] = "title",
+	[GW_F_COMPANY] = "o",
+	[GW_F_DEPARTMENT] = "ou",
+	[GW_F_OFFICE] = "physicalDeliveryOfficeName",
+	[GW_F_ASSISTANT] = "galgateAssistant",
+	[GW_F_PHONE] = "telephoneNumber",
+	[GW_F_FAX] = "facsimileTelephoneNumber",
+	[GW_F_DESCRIPTION] = "description",
+};
+
+/* The IOSYNC-1 names where they differ from the LDAP attribute's */
+static const char *const field_io_name[GW_F_COUNT] = {
+	[GW_F_STREET] = "streetAddress",
+	[GW_F_COMPANY] = "company",
+	[GW_F_DEPARTMENT] = "department",
+	[GW_F_ASSISTANT] = "assistant",
+};
+
+/* What every recipient's entry has, whatever fields its connector fills */
+static const char *const managed_base[] = {
+	"cn", "displayName", "sn", "givenName", "member", "mailNickname",
+	"mail", "galgateProxyAddress", "galgateRecipientType",
+	"galgateConnector", "galgateForeignKey", "legacyExchangeDN", NULL
+};
+
+static const char *const type_name[] = {
+	[GW_RCPT_MAILBOX] = "mailbox",
+	[GW_RCPT_CUSTOM] = "custom",
+	[GW_RCPT_DL] = "dl",
+	[GW_RCPT_BBOARD] = "bulletinboard",
+};
+
+void
+gw_recipient_init(struct gw_recipient *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->trust = -1;
+}
+
+void
+gw_strlist_release(struct gw_strlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+void
+gw_strlist_add(struct gw_strlist *l, const char *v)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (gw_strcaseeq(l->v[i], v))
+			return;
+	l->v = gw_realloc(l->v, (l->n + 1) * sizeof(*l->v));
+	l->v[l->n++] = gw_strdup(v);
+}
+
+void
+gw_recipient_release(struct gw_recipient *r)
+{
+	size_t i;
+
+	for (i = 0; i < GW_F_COUNT; i++)
+		free(r->field[i]);
+	free(r->smtp);
+	gw_strlist_release(&r->names);
+	gw_strlist_release(&r->proxies);
+	gw_strlist_release(&r->members);
+	free(r->connector);
+	free(r->foreign_key);
+	free(r->x500);
+	gw_recipient_init(r);
+}
+
+void
+gw_recipient_set(struct gw_recipient *r, enum gw_rcpt_field f, const char *v)
+{
+	free(r->field[f]);
+	r->field[f] = v != NULL && *v != '\0' ? gw_strdup(v) : NULL;
+}
+
+const char *
+gw_recipient_get(const struct gw_recipient *r, enum gw_rcpt_field f)
+{
+	return r->field[f];
+}
+
+const char *
+gw_rcpt_field_attr(enum gw_rcpt_field f)
+{
+	return field_attr[f];
+}
+
+int
+gw_rcpt_field_named(const char *name)
+{
+	int f;
+
+	for (f = 0; f < GW_F_COUNT; f++)
+		if (gw_strcaseeq(name, field_attr[f]) ||
+		    (field_io_name[f] != NULL &&
+		    gw_strcaseeq(name, field_io_name[f])))
+			return f;
+	return -1;
+}
+
+const char **
+gw_recipient_managed(const int filled[GW_F_COUNT])
+{
+	const char **v = gw_calloc(sizeof(managed_base) / sizeof(*managed_base)
+	    + GW_F_COUNT, sizeof(*v));
+	size_t n = 0, k;
+	int f;
+
+	for (k = 0; managed_base[k] != NULL; k++)
+		v[n++] = managed_base[k];
+	for (f = 0; f < GW_F_COUNT; f++) {
+		if (!filled[f])
+			continue;
+		for (k = 0; k < n; k++)
+			if (gw_strcaseeq(v[k], field_attr[f]))
+				break;
+		if (k == n)
+			v[n++] = field_attr[f];
+	}
+	v[n] = NULL;
+	return v;
+}
+
+void
+gw_name_split(const char *display, char **surname, char **given)
+{
+	const char *comma = strchr(display, ',');
+	char *a, *b;
+
+	*given = NULL;
+	if (comma == NULL) {
+		*surname = gw_strdup(display);
+		return;
+	}
+	a = gw_strndup(display, (size_t)(comma - display));
+	b = gw_strdup(comma + 1);
+	*surname = gw_strdup(gw_trim(a));
+	if (*gw_trim(b) != '\0')
+		*given = gw_strdup(gw_trim(b));
+	free(a);
+	free(b);
+	if (**surname == '\0') {
+		free(*surname);
+		*surname = gw_strdup(display);
+	}
+}
+
+/* A person's names: the explicit fields win over the split. */
+static void
+add_names(const struct gw_recipient *r, struct gw_record *out)
+{
+	const char *display = r->field[GW_F_DISPLAY] != NULL ?
+	    r->field[GW_F_DISPLAY] : "";
+	char *sn, *given;
+
+	gw_name_split(display, &sn, &given);
+	gw_record_add_str(out, "sn", r->field[GW_F_SURNAME] != NULL ?
+	    r->field[GW_F_SURNAME] : sn);
+	/* a bulletin board has a surname (person needs it), not a first name */
+	if (r->type == GW_RCPT_MAILBOX || r->type == GW_RCPT_CUSTOM) {
+		if (r->field[GW_F_GIVEN] != NULL)
+			gw_record_add_str(out, "givenName",
+			    r->field[GW_F_GIVEN]);
+		else if (given != NULL)
+			gw_record_add_str(out, "givenName", given);
+	}
+	free(sn);
+	free(given);
+}
+
+void
+gw_recipient_to_record(const struct gw_recipient *r, const char *dn,
+    struct gw_record *out)
+{
+	static const enum gw_rcpt_field rest[] = { GW_F_INITIALS, GW_F_STREET,
+	    GW_F_CITY, GW_F_STATE, GW_F_ZIP, GW_F_COUNTRY, GW_F_TITLE,
+	    GW_F_COMPANY, GW_F_DEPARTMENT, GW_F_OFFICE, GW_F_ASSISTANT,
+	    GW_F_PHONE, GW_F_FAX, GW_F_DESCRIPTION, GW_F_ALIAS };
+	struct gw_buf b;
+	size_t i;
+
+	gw_record_init(out);
+	out->dn = gw_strdup(dn);
+	gw_record_add_str(out, "objectClass", "top");
+	gw_record_add_str(out, "objectClass", r->type == GW_RCPT_DL ?
+	    "groupOfNames" : "inetOrgPerson");
+	gw_record_add_str(out, "objectClass", "galgateRecipient");
+	if (r->field[GW_F_DISPLAY] != NULL) {
+		gw_record_add_str(out, "cn", r->field[GW_F_DISPLAY]);
+		gw_record_add_str(out, "displayName", r->field[GW_F_DISPLAY]);
+	}
+	for (i = 0; i < r->names.n; i++)
+		if (r->field[GW_F_DISPLAY] == NULL ||
+		    !gw_strcaseeq(r->names.v[i], r->field[GW_F_DISPLAY]))
+			gw_record_add_str(out, "cn", r->names.v[i]);
+	if (r->type != GW_RCPT_DL)
+		add_names(r, out);
+	else {
+		for (i = 0; i < r->members.n; i++)
+			gw_record_add_str(out, "member", r->members.v[i]);
+		if (r->members.n == 0)
+			gw_record_add_str(out, "member", dn);
+	}
+	for (i = 0; i < sizeof(rest) / sizeof(rest[0]); i++)
+		if (r->field[rest[i]] != NULL)
+			gw_record_add_str(out, field_attr[rest[i]],
+			    r->field[rest[i]]);
+	gw_buf_init(&b, 0);
+	if (r->smtp != NULL) {
+		gw_record_add_str(out, "mail", r->smtp);
+		(void)gw_buf_printf(&b, "SMTP:%s", r->smtp);
+		gw_record_add_str(out, "galgateProxyAddress", b.buf);
+	}
+	gw_buf_release(&b);
+	for (i = 0; i < r->proxies.n; i++)
+		gw_record_add_str(out, "galgateProxyAddress", r->proxies.v[i]);
+	gw_record_add_str(out, "galgateRecipientType", type_name[r->type]);
+	if (r->trust >= 0) {
+		char t[24];
+
+		snprintf(t, sizeof(t), "%d", r->trust);
+		gw_record_add_str(out, "galgateTrustLevel", t);
+	}
+	if (r->hidden)
+		gw_record_add_str(out, "galgateHidden", "TRUE");
+	if (r->connector != NULL)
+		gw_record_add_str(out, "galgateConnector", r->connector);
+	if (r->foreign_key != NULL)
+		gw_record_add_str(out, "galgateForeignKey", r->foreign_key);
+	if (r->x500 != NULL)
+		gw_record_add_str(out, "legacyExchangeDN", r->x500);
+}
+
+static char *
+dup_first(const struct gw_record *rec, const char *attr)
+{
+	const char *v = gw_record_get(rec, attr);
+
+	return v != NULL && *v != '\0' ? gw_strdup(v) : NULL;
+}
+
+void
+gw_recipient_from_record(const struct gw_record *rec, struct gw_recipient *r)
+{
+	const struct gw_attr *a;
+	const char *v;
+	size_t i, n;
+	int f;
+
+	gw_recipient_init(r);
+	v = gw_record_get(rec, "galgateRecipientType");
+	r->type = GW_RCPT_MAILBOX;
+	for (i = 0; v != NULL && i < sizeof(type_name) / sizeof(*type_name);
+	    i++)
+		if (gw_strcaseeq(v, type_name[i]))
+			r->type = (enum gw_rcpt_type)i;
+	if (v == NULL && (a = gw_record_attr(rec, "objectClass")) != NULL)
+		for (i = 0; i < a->n; i++)
+			if (gw_strcaseeq(a->val[i].ptr, "groupOfNames"))
+				r->type = GW_RCPT_DL;
+	for (f = 0; f < GW_F_COUNT; f++)
+		r->field[f] = dup_first(rec, field_attr[f]);
+	if (r->field[GW_F_DISPLAY] == NULL)
+		r->field[GW_F_DISPLAY] = dup_first(rec, "cn");
+	if ((a = gw_record_attr(rec, "cn")) != NULL)
+		for (i = 0; i < a->n; i++)
+			if (r->field[GW_F_DISPLAY] == NULL ||
+			    !gw_strcaseeq(a->val[i].ptr,
+			    r->field[GW_F_DISPLAY]))
+				gw_strlist_add(&r->names, a->val[i].ptr);
+	r->smtp = dup_first(rec, "mail");
+	if ((a = gw_record_attr(rec, "galgateProxyAddress")) != NULL)
+		for (i = 0; i < a->n; i++) {
+			v = a->val[i].ptr;
+			if (r->smtp != NULL && gw_strncaseeq(v, "SMTP:", 5) &&
+			    gw_strcaseeq(v + 5, r->smtp))
+				continue;
+			gw_strlist_add(&r->proxies, v);
+		}
+	if ((a = gw_record_attr(rec, "member")) != NULL) {
+		n = a->n;
+		for (i = 0; i < n; i++)
+			if (n > 1 || rec->dn == NULL ||
+			    !gw_strcaseeq(a->val[i].ptr, rec->dn))
+				gw_strlist_add(&r->members, a->val[i].ptr);
+	}
+	if ((v = gw_record_get(rec, "galgateTrustLevel")) != NULL) {
+		char *end;
+		long t = strtol(v, &end, 10);
+
+		/* the schema's integer syntax: anything else is no level */
+		if (*end == '\0' && end != v && t >= 0 && t <= INT_MAX)
+			r->trust = (int)t;
+	}
+	v = gw_record_get(rec, "galgateHidden");
+	r->hidden = v != NULL && gw_strcaseeq(v, "TRUE");
+	r->connector = dup_first(rec, "galgateConnector");
+	r->foreign_key = dup_first(rec, "galgateForeignKey");
+	r->x500 = dup_first(rec, "legacyExchangeDN");
+}
+
+int
+gw_recipient_owned(const struct gw_record *rec, const char *connector,
+    const char *key)
+{
+	const char *owner = gw_record_get(rec, "galgateConnector");
+	const char *fk = gw_record_get(rec, "galgateForeignKey");
+
+	return owner != NULL && strcmp(owner, connector) == 0 && fk != NULL &&
+	    (key == NULL || gw_strcaseeq(fk, key));
+}

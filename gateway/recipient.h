@@ -1,0 +1,147 @@
+/*
+ * recipient.h: one GAL recipient, whatever system brought it, and the one
+ * mapping between it and an LDAP entry (FORMATS.md, the General-page
+ * table).  Connectors translate their foreign records to a struct
+ * gw_recipient and back; the rules that decide what a mail client sees
+ * (which attributes, which name goes where, how a display name splits,
+ * which entries a connector owns) live here once.
+ *
+ * Ownership: every string field is owned by the struct (malloc'd, freed
+ * by gw_recipient_release); NULL means "none".  The list fields are
+ * arrays of owned strings.
+ */
+#ifndef GW_RECIPIENT_H
+#define GW_RECIPIENT_H
+
+#include <stddef.h>
+
+#include "record.h"
+
+enum gw_rcpt_type {
+	GW_RCPT_MAILBOX = 0,	/* a person with a mailbox */
+	GW_RCPT_CUSTOM,		/* a person reached at a foreign address */
+	GW_RCPT_DL,		/* a distribution list: groupOfNames */
+	GW_RCPT_BBOARD		/* a bulletin board (a public folder) */
+};
+
+/* The Exchange General page, in FORMATS.md's order. */
+enum gw_rcpt_field {
+	GW_F_GIVEN = 0,		/* First */
+	GW_F_INITIALS,
+	GW_F_SURNAME,		/* Last */
+	GW_F_DISPLAY,
+	GW_F_ALIAS,
+	GW_F_STREET,
+	GW_F_CITY,
+	GW_F_STATE,
+	GW_F_ZIP,
+	GW_F_COUNTRY,
+	GW_F_TITLE,
+	GW_F_COMPANY,
+	GW_F_DEPARTMENT,
+	GW_F_OFFICE,
+	GW_F_ASSISTANT,
+	GW_F_PHONE,
+	GW_F_FAX,
+	GW_F_DESCRIPTION,
+	GW_F_COUNT
+};
+
+struct gw_strlist {
+	char	**v;
+	size_t	  n;
+};
+
+struct gw_recipient {
+	enum gw_rcpt_type type;
+	char		*field[GW_F_COUNT];	/* indexed by gw_rcpt_field */
+	struct gw_strlist names;	/* further cn values, after the
+					   display name */
+	char		*smtp;		/* primary SMTP address */
+	struct gw_strlist proxies;	/* TYPE:address, besides SMTP:smtp */
+	struct gw_strlist members;	/* a list's members, as DNs */
+	int		 trust;		/* galgateTrustLevel; -1: none */
+	int		 hidden;	/* galgateHidden: TRUE */
+	char		*connector;	/* the connector that owns it */
+	char		*foreign_key;	/* its key in that connector's system */
+	char		*x500;		/* legacyExchangeDN */
+};
+
+void	gw_recipient_init(struct gw_recipient *);
+void	gw_recipient_release(struct gw_recipient *);
+
+/* Sets field f to a copy of v (NULL or "" clears it). */
+void	gw_recipient_set(struct gw_recipient *, enum gw_rcpt_field,
+	    const char *v);
+const char *gw_recipient_get(const struct gw_recipient *, enum gw_rcpt_field);
+/* Appends a copy of v, unless the list holds it (case-insensitively). */
+void	gw_strlist_add(struct gw_strlist *, const char *v);
+void	gw_strlist_release(struct gw_strlist *);
+
+/* The LDAP attribute of a General-page field. */
+const char *gw_rcpt_field_attr(enum gw_rcpt_field);
+/*
+ * The field a name stands for: its LDAP attribute or its IOSYNC-1 name
+ * (FORMATS.md's table: streetAddress, company, department, assistant),
+ * case-insensitively; -1 if none.
+ */
+int	gw_rcpt_field_named(const char *name);
+
+/*
+ * The attributes a connector manages on the entries it owns (a cycle
+ * sets them as the recipient says, and removes what the recipient lacks;
+ * every other attribute, galgateHidden and galgateTrustLevel among them,
+ * is the administrator's): the names, addresses, members, type, owner,
+ * key and X.500 DN every recipient has, and the attribute of each field
+ * the connector fills (filled[f] nonzero).  NULL-terminated; the caller
+ * frees the array, not the names.
+ */
+const char **gw_recipient_managed(const int filled[GW_F_COUNT]);
+
+/*
+ * A display name split into surname and given name, the one rule of
+ * every connector (FORMATS.md): "Last, First" gives both, trimmed.
+ * Where no surname can be derived (no comma, or nothing before it), the
+ * surname is the whole display name, as inetOrgPerson needs one; where
+ * nothing follows the comma, there is no given name (*given NULL).
+ * Caller frees both.
+ */
+void	gw_name_split(const char *display, char **surname, char **given);
+
+/*
+ * The LDAP entry of a recipient, at dn: object classes, cn and
+ * displayName from the display name (cn's first value; the further
+ * names after it), sn and givenName (people: the
+ * explicit fields, else split from the display name; a bulletin board
+ * has a surname but no given name), members (a list with none holds its
+ * own DN, as groupOfNames needs one), the rest of the General page,
+ * mailNickname, mail and the SMTP: proxy first, the other proxies, type,
+ * trust level, hidden, owner, foreign key and legacyExchangeDN.  out is
+ * initialized here; the caller releases it.
+ */
+void	gw_recipient_to_record(const struct gw_recipient *, const char *dn,
+	    struct gw_record *out);
+
+/*
+ * The recipient an LDAP entry holds, read back with the same mapping:
+ * the type from galgateRecipientType (else groupOfNames makes a list),
+ * the display name from displayName (else the first cn), the other cn
+ * values as further names, each field from
+ * its attribute's first value, the primary SMTP address from mail, the
+ * proxies but that address's SMTP: one, the members (a list's own DN,
+ * the placeholder member, left out).  out is initialized here.
+ * gw_recipient_to_record of the result gives the entry's managed
+ * attributes back.
+ */
+void	gw_recipient_from_record(const struct gw_record *,
+	    struct gw_recipient *out);
+
+/*
+ * 1 if the entry is one that connector made from a foreign entry: its
+ * galgateConnector is the connector's name (exactly) and it has a
+ * foreign key (equal to key, case-insensitively, unless key is NULL).
+ */
+int	gw_recipient_owned(const struct gw_record *, const char *connector,
+	    const char *key);
+
+#endif

@@ -1,0 +1,266 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "recipient.h"
+
+static void
+split_is(const char *display, const char *sn, const char *given)
+{
+	char *s, *g;
+
+	gw_name_split(display, &s, &g);
+	cr_assert_str_eq(s, sn, "'%s': surname '%s', not '%s'", display, s,
+	    sn);
+	if (given == NULL)
+		cr_assert_null(g, "'%s': given name '%s'", display, g);
+	else
+		cr_assert_str_eq(g != NULL ? g : "(none)", given, "'%s'",
+		    display);
+	free(s);
+	free(g);
+}
+
+Test(recipient, one_name_split_for_every_connector)
+{
+	split_is("Smith, Jimmy", "Smith", "Jimmy");
+	split_is("  Nu\xc3\xb1" "ez ,  Jos\xc3\xa9 ", "Nu\xc3\xb1" "ez",
+	    "Jos\xc3\xa9");
+	/* no surname can be derived: the whole display name, no first name */
+	split_is("Help Desk", "Help Desk", NULL);
+	split_is(", Jimmy", ", Jimmy", "Jimmy");
+	split_is("Smith,", "Smith", NULL);
+	split_is("Smith, Jimmy, Jr.", "Smith", "Jimmy, Jr.");
+	split_is("", "", NULL);
+}
+
+static const char *
+value(const struct gw_record *rec, const char *attr, size_t i)
+{
+	const struct gw_attr *a = gw_record_attr(rec, attr);
+
+	return a != NULL && i < a->n ? a->val[i].ptr : NULL;
+}
+
+static size_t
+values(const struct gw_record *rec, const char *attr)
+{
+	const struct gw_attr *a = gw_record_attr(rec, attr);
+
+	return a != NULL ? a->n : 0;
+}
+
+Test(recipient, a_person_as_an_ldap_entry)
+{
+	struct gw_recipient r;
+	struct gw_record rec;
+
+	gw_recipient_init(&r);
+	gw_recipient_set(&r, GW_F_DISPLAY, "Okafor, Chidi");
+	gw_recipient_set(&r, GW_F_TITLE, "Engineer");
+	gw_recipient_set(&r, GW_F_PHONE, "+234 1 555 0100");
+	gw_recipient_set(&r, GW_F_COMPANY, "");	/* empty: none */
+	gw_recipient_set(&r, GW_F_ALIAS, "COkafor");
+	r.smtp = strdup("chidi.okafor@contoso.example");
+	gw_strlist_add(&r.proxies, "MS:CONTOSO/LAGOSPO/COKAFOR");
+	gw_strlist_add(&r.proxies, "ms:contoso/lagospo/cokafor");
+	r.connector = strdup("pc");
+	r.foreign_key = strdup("PCM:CONTOSO/LAGOSPO/COKAFOR");
+	r.x500 = strdup("/o=Contoso/ou=Lagos/cn=Recipients/cn=COKAFOR");
+	r.trust = 0;
+	gw_recipient_to_record(&r, "cn=Okafor\\, Chidi,cn=pc,dc=x", &rec);
+	cr_assert_str_eq(rec.dn, "cn=Okafor\\, Chidi,cn=pc,dc=x");
+	cr_assert_str_eq(value(&rec, "objectClass", 1), "inetOrgPerson");
+	cr_assert_str_eq(value(&rec, "objectClass", 2), "galgateRecipient");
+	/* what a client shows: the display name, never a key or address */
+	cr_assert_str_eq(value(&rec, "cn", 0), "Okafor, Chidi");
+	cr_assert_str_eq(value(&rec, "displayName", 0), "Okafor, Chidi");
+	cr_assert_str_eq(value(&rec, "sn", 0), "Okafor");
+	cr_assert_str_eq(value(&rec, "givenName", 0), "Chidi");
+	cr_assert_str_eq(value(&rec, "title", 0), "Engineer");
+	cr_assert_str_eq(value(&rec, "telephoneNumber", 0), "+234 1 555 0100");
+	cr_assert_null(gw_record_attr(&rec, "o"));
+	cr_assert_str_eq(value(&rec, "mail", 0), "chidi.okafor@contoso.example");
+	/* the primary SMTP address first, proxies once each */
+	cr_assert_eq(values(&rec, "galgateProxyAddress"), 2);
+	cr_assert_str_eq(value(&rec, "galgateProxyAddress", 0),
+	    "SMTP:chidi.okafor@contoso.example");
+	cr_assert_str_eq(value(&rec, "galgateProxyAddress", 1),
+	    "MS:CONTOSO/LAGOSPO/COKAFOR");
+	cr_assert_str_eq(value(&rec, "mailNickname", 0), "COkafor");
+	cr_assert_str_eq(value(&rec, "galgateRecipientType", 0), "mailbox");
+	cr_assert_str_eq(value(&rec, "galgateTrustLevel", 0), "0");
+	cr_assert_null(gw_record_attr(&rec, "galgateHidden"));
+	cr_assert_str_eq(value(&rec, "galgateConnector", 0), "pc");
+	cr_assert_str_eq(value(&rec, "legacyExchangeDN", 0),
+	    "/o=Contoso/ou=Lagos/cn=Recipients/cn=COKAFOR");
+	/* ownership: the connector that made it, by its foreign key */
+	cr_assert(gw_recipient_owned(&rec, "pc", NULL));
+	cr_assert(gw_recipient_owned(&rec, "pc", "pcm:contoso/lagospo/cokafor"));
+	cr_assert_not(gw_recipient_owned(&rec, "pc", "PCM:CONTOSO/LAGOSPO/X"));
+	cr_assert_not(gw_recipient_owned(&rec, "PC", NULL));
+	gw_record_remove(&rec, "galgateForeignKey");
+	cr_assert_not(gw_recipient_owned(&rec, "pc", NULL));
+	gw_record_release(&rec);
+	gw_recipient_release(&r);
+}
+
+Test(recipient, explicit_names_win_over_the_split)
+{
+	struct gw_recipient r;
+	struct gw_record rec;
+
+	gw_recipient_init(&r);
+	r.type = GW_RCPT_CUSTOM;
+	gw_recipient_set(&r, GW_F_DISPLAY, "A Okafor, Chidi");
+	gw_recipient_set(&r, GW_F_SURNAME, "Okafor");
+	gw_recipient_set(&r, GW_F_GIVEN, "Chidi");
+	gw_recipient_to_record(&r, "cn=x,dc=x", &rec);
+	cr_assert_str_eq(value(&rec, "sn", 0), "Okafor");
+	cr_assert_str_eq(value(&rec, "givenName", 0), "Chidi");
+	cr_assert_str_eq(value(&rec, "galgateRecipientType", 0), "custom");
+	cr_assert_null(gw_record_attr(&rec, "mail"));
+	cr_assert_null(gw_record_attr(&rec, "galgateTrustLevel"));
+	gw_record_release(&rec);
+	gw_recipient_release(&r);
+}
+
+Test(recipient, lists_and_bulletin_boards)
+{
+	struct gw_recipient r;
+	struct gw_record rec;
+
+	gw_recipient_init(&r);
+	r.type = GW_RCPT_DL;
+	gw_recipient_set(&r, GW_F_DISPLAY, "Sales, All");
+	gw_recipient_to_record(&r, "cn=Sales\\, All,dc=x", &rec);
+	cr_assert_str_eq(value(&rec, "objectClass", 1), "groupOfNames");
+	/* groupOfNames needs a member: the list itself when none */
+	cr_assert_eq(values(&rec, "member"), 1);
+	cr_assert_str_eq(value(&rec, "member", 0), "cn=Sales\\, All,dc=x");
+	cr_assert_null(gw_record_attr(&rec, "sn"));
+	cr_assert_null(gw_record_attr(&rec, "givenName"));
+	gw_record_release(&rec);
+	gw_strlist_add(&r.members, "cn=a,dc=x");
+	gw_strlist_add(&r.members, "CN=A,dc=x");
+	gw_strlist_add(&r.members, "cn=b,dc=x");
+	gw_recipient_to_record(&r, "cn=Sales\\, All,dc=x", &rec);
+	cr_assert_eq(values(&rec, "member"), 2);
+	gw_record_release(&rec);
+
+	r.type = GW_RCPT_BBOARD;
+	gw_recipient_set(&r, GW_F_DISPLAY, "News, Local");
+	r.hidden = 1;
+	gw_recipient_to_record(&r, "cn=News\\, Local,dc=x", &rec);
+	cr_assert_str_eq(value(&rec, "objectClass", 1), "inetOrgPerson");
+	cr_assert_str_eq(value(&rec, "sn", 0), "News");
+	cr_assert_null(gw_record_attr(&rec, "givenName"));
+	cr_assert_null(gw_record_attr(&rec, "member"));
+	cr_assert_str_eq(value(&rec, "galgateRecipientType", 0),
+	    "bulletinboard");
+	cr_assert_str_eq(value(&rec, "galgateHidden", 0), "TRUE");
+	gw_record_release(&rec);
+	gw_recipient_release(&r);
+}
+
+Test(recipient, every_general_page_field_has_its_attribute)
+{
+	static const char *const want[GW_F_COUNT] = { "givenName",
+	    "initials", "sn", "displayName", "mailNickname", "street", "l",
+	    "st", "postalCode", "c", "title", "o", "ou",
+	    "physicalDeliveryOfficeName", "galgateAssistant",
+	    "telephoneNumber", "facsimileTelephoneNumber", "description" };
+	int f;
+
+	for (f = 0; f < GW_F_COUNT; f++)
+		cr_assert_str_eq(gw_rcpt_field_attr((enum gw_rcpt_field)f),
+		    want[f]);
+}
+
+/* Two records with the same attributes and values, in any order. */
+static void
+same_record(struct gw_record *a, struct gw_record *b)
+{
+	unsigned char ha[GW_HASH_LEN], hb[GW_HASH_LEN];
+
+	gw_record_hash(a, ha);
+	gw_record_hash(b, hb);
+	cr_assert(memcmp(ha, hb, GW_HASH_LEN) == 0, "the records differ");
+}
+
+Test(recipient, an_entry_reads_back_into_the_same_recipient)
+{
+	struct gw_recipient r, back;
+	struct gw_record rec, again;
+
+	gw_recipient_init(&r);
+	r.type = GW_RCPT_CUSTOM;
+	gw_recipient_set(&r, GW_F_DISPLAY, "Lindqvist, Maja");
+	gw_recipient_set(&r, GW_F_GIVEN, "Maja");
+	gw_recipient_set(&r, GW_F_CITY, "Stockholm");
+	gw_recipient_set(&r, GW_F_FAX, "+46 8 555 0101");
+	r.smtp = strdup("maja.lindqvist@fabrikam.example");
+	gw_strlist_add(&r.proxies, "X500:/o=Fabrikam/ou=STO/cn=Recipients/cn=ML");
+	r.trust = 3;
+	r.hidden = 1;
+	r.connector = strdup("io");
+	r.foreign_key = strdup("maja.lindqvist@fabrikam.example");
+	gw_recipient_to_record(&r, "cn=ML,dc=x", &rec);
+	gw_recipient_from_record(&rec, &back);
+	cr_assert_eq(back.type, GW_RCPT_CUSTOM);
+	cr_assert_str_eq(gw_recipient_get(&back, GW_F_SURNAME), "Lindqvist");
+	cr_assert_str_eq(back.smtp, "maja.lindqvist@fabrikam.example");
+	cr_assert_eq(back.proxies.n, 1, "the primary SMTP: proxy is the "
+	    "address, not one more proxy");
+	cr_assert_eq(back.trust, 3);
+	cr_assert_eq(back.hidden, 1);
+	gw_recipient_to_record(&back, "cn=ML,dc=x", &again);
+	same_record(&rec, &again);
+	gw_record_release(&again);
+	gw_recipient_release(&back);
+	gw_record_release(&rec);
+
+	/* a list without members keeps none: its own DN is a placeholder */
+	gw_recipient_release(&r);
+	r.type = GW_RCPT_DL;
+	gw_recipient_set(&r, GW_F_DISPLAY, "Empty");
+	gw_recipient_to_record(&r, "cn=Empty,dc=x", &rec);
+	gw_record_remove(&rec, "galgateRecipientType");
+	gw_recipient_from_record(&rec, &back);
+	cr_assert_eq(back.type, GW_RCPT_DL, "groupOfNames is a list");
+	cr_assert_eq(back.members.n, 0);
+	gw_recipient_release(&back);
+	gw_record_release(&rec);
+	gw_recipient_release(&r);
+}
+
+Test(recipient, fields_by_name_and_the_managed_set)
+{
+	int filled[GW_F_COUNT] = { 0 };
+	const char **m;
+	size_t n, i;
+	int phone = 0, hidden = 0;
+
+	cr_assert_eq(gw_rcpt_field_named("telephoneNumber"), GW_F_PHONE);
+	cr_assert_eq(gw_rcpt_field_named("COMPANY"), GW_F_COMPANY);
+	cr_assert_eq(gw_rcpt_field_named("o"), GW_F_COMPANY);
+	cr_assert_eq(gw_rcpt_field_named("streetAddress"), GW_F_STREET);
+	cr_assert_eq(gw_rcpt_field_named("mail"), -1);
+	m = gw_recipient_managed(filled);
+	for (n = 0; m[n] != NULL; n++)
+		phone |= strcmp(m[n], "telephoneNumber") == 0;
+	cr_assert_not(phone, "a field nobody fills is the administrator's");
+	free(m);
+	filled[GW_F_PHONE] = filled[GW_F_SURNAME] = 1;
+	m = gw_recipient_managed(filled);
+	for (i = 0; m[i] != NULL; i++) {
+		phone |= strcmp(m[i], "telephoneNumber") == 0;
+		hidden |= strcmp(m[i], "galgateHidden") == 0 ||
+		    strcmp(m[i], "galgateTrustLevel") == 0;
+	}
+	cr_assert(phone);
+	cr_assert_not(hidden, "hiding and trust are the administrator's");
+	cr_assert_eq(i, n + 1, "sn is managed once");
+	free(m);
+}
