@@ -167,7 +167,7 @@ Test(layering, connectors_name_no_ldap_attribute)
 	static const char *const dirs[] = { "ccmail", "pcmail", "interorg",
 	    NULL };
 	struct names ns = { NULL, 0 };
-	char path[512], rel[256], report[4096] = "";
+	char path[1024], rel[320], report[4096] = "";
 	struct dirent *d;
 	size_t i, k, n, total = 0;
 	DIR *dd;
