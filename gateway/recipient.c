@@ -177,25 +177,50 @@ gw_name_split(const char *display, char **surname, char **given)
 	}
 }
 
+/* "Given Surname" (caller frees); NULL without both, or if it is display */
+static char *
+given_first(const char *given, const char *sn, const char *display)
+{
+	struct gw_buf b;
+
+	if (given == NULL || sn == NULL || *given == '\0' || *sn == '\0')
+		return NULL;
+	gw_buf_init(&b, 0);
+	(void)gw_buf_printf(&b, "%s %s", given, sn);
+	if (display != NULL && gw_strcaseeq(b.buf, display)) {
+		gw_buf_release(&b);
+		return NULL;
+	}
+	return gw_buf_detach(&b);
+}
+
 /* A person's names: the explicit fields win over the split. */
 static void
 add_names(const struct gw_recipient *r, struct gw_record *out)
 {
 	const char *display = r->field[GW_F_DISPLAY] != NULL ?
 	    r->field[GW_F_DISPLAY] : "";
-	char *sn, *given;
+	const char *s, *g = NULL;
+	char *sn, *given, *first;
 
 	gw_name_split(display, &sn, &given);
-	gw_record_add_str(out, "sn", r->field[GW_F_SURNAME] != NULL ?
-	    r->field[GW_F_SURNAME] : sn);
+	s = r->field[GW_F_SURNAME] != NULL ? r->field[GW_F_SURNAME] : sn;
+	gw_record_add_str(out, "sn", s);
 	/* a bulletin board has a surname (person needs it), not a first name */
 	if (r->type == GW_RCPT_MAILBOX || r->type == GW_RCPT_CUSTOM) {
-		if (r->field[GW_F_GIVEN] != NULL)
-			gw_record_add_str(out, "givenName",
-			    r->field[GW_F_GIVEN]);
-		else if (given != NULL)
-			gw_record_add_str(out, "givenName", given);
+		g = r->field[GW_F_GIVEN] != NULL ? r->field[GW_F_GIVEN] :
+		    given;
+		if (g != NULL)
+			gw_record_add_str(out, "givenName", g);
 	}
+	/*
+	 * Thunderbird searches cn, mail and sn, not givenName: a further cn
+	 * value with the given name first ("José Nuñez" beside
+	 * "Nuñez, José") finds a person by the first name too.
+	 */
+	if ((first = given_first(g, s, display)) != NULL)
+		gw_record_add_str(out, "cn", first);
+	free(first);
 	free(sn);
 	free(given);
 }
@@ -276,6 +301,7 @@ gw_recipient_from_record(const struct gw_record *rec, struct gw_recipient *r)
 {
 	const struct gw_attr *a;
 	const char *v;
+	char *first;
 	size_t i, n;
 	int f;
 
@@ -294,12 +320,17 @@ gw_recipient_from_record(const struct gw_record *rec, struct gw_recipient *r)
 		r->field[f] = dup_first(rec, field_attr[f]);
 	if (r->field[GW_F_DISPLAY] == NULL)
 		r->field[GW_F_DISPLAY] = dup_first(rec, "cn");
+	/* further names, but the given-name-first one add_names makes */
+	first = given_first(gw_record_get(rec, "givenName"),
+	    gw_record_get(rec, "sn"), r->field[GW_F_DISPLAY]);
 	if ((a = gw_record_attr(rec, "cn")) != NULL)
 		for (i = 0; i < a->n; i++)
-			if (r->field[GW_F_DISPLAY] == NULL ||
+			if ((r->field[GW_F_DISPLAY] == NULL ||
 			    !gw_strcaseeq(a->val[i].ptr,
-			    r->field[GW_F_DISPLAY]))
+			    r->field[GW_F_DISPLAY])) && (first == NULL ||
+			    !gw_strcaseeq(a->val[i].ptr, first)))
 				gw_strlist_add(&r->names, a->val[i].ptr);
+	free(first);
 	r->smtp = dup_first(rec, "mail");
 	if ((a = gw_record_attr(rec, "galgateProxyAddress")) != NULL)
 		for (i = 0; i < a->n; i++) {

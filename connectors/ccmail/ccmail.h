@@ -171,17 +171,6 @@ void	cc_build_record(struct cc_cycle *, const struct cc_entry *,
 char	*cc_entry_dn(struct cc_cycle *, const char *name);
 
 /* ccmail_names.c */
-/* Letters and digits of the name, ASCII, at most 32 (caller frees). */
-char	*cc_alias_base(const char *name);
-/*
- * Expands an smtp_template (%g %s %i %a %%) into an address; accented
- * letters transliterated, characters an address cannot hold left out.
- * NULL if the result is not an address (caller frees).
- */
-char	*cc_smtp_expand(const char *tmpl, const char *given, const char *sn,
-	    const char *initials, const char *alias);
-/* Inserts n before the '@' ("a.b@x" -> "a.b2@x"); caller frees. */
-char	*cc_smtp_number(const char *addr, unsigned n);
 /* The string after a round trip through the code page. */
 char	*cc_roundtrip(struct gw_codepage *, const char *, int *replaced);
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "address.h"
 #include "ccmail.h"
 #include "gal.h"
 #include "recipient.h"
@@ -314,7 +315,7 @@ new_identity(struct cc_cycle *c, struct naming *nm, const struct cc_entry *e,
 
 	if (naming_load(c, nm, err) == -1)
 		return -1;
-	base = cc_alias_base(e->name);
+	base = gw_alias_base(e->name, "ccmail");
 	now->alias = gw_strdup(base);
 	for (n = 2; fold_used(&nm->aliases, now->alias); n++) {
 		free(now->alias);
@@ -327,7 +328,7 @@ new_identity(struct cc_cycle *c, struct naming *nm, const struct cc_entry *e,
 	if (c->cc->smtp_template == NULL || e->kind == CC_LIST)
 		return 0;
 	gw_name_split(e->name, &sn, &given);
-	cand = cc_smtp_expand(c->cc->smtp_template, given, sn, "",
+	cand = gw_smtp_expand(c->cc->smtp_template, given, sn, "",
 	    now->alias);
 	free(sn);
 	free(given);
@@ -336,7 +337,7 @@ new_identity(struct cc_cycle *c, struct naming *nm, const struct cc_entry *e,
 	now->smtp = gw_strdup(cand);
 	for (n = 2; fold_used(&nm->smtp, now->smtp); n++) {
 		free(now->smtp);
-		now->smtp = cc_smtp_number(cand, n);
+		now->smtp = gw_smtp_number(cand, n);
 	}
 	fold_use(&nm->smtp, now->smtp);
 	free(cand);

@@ -201,6 +201,10 @@ Test(clients, thunderbird_autocomplete, .fini = teardown)
 	/* an address; UTF-8 and an apostrophe in names */
 	expect(BASE, THUNDERBIRD, "ann.jo", 100, "AJones");
 	expect(BASE, THUNDERBIRD, "M\xc3\xbcl", 100, "MullerJurgen");
+	/* the given name of a "Last, First" name, which cn also holds
+	 * first: Thunderbird's filter has no givenName, and the address
+	 * holds it transliterated (jurgen.muller@) */
+	expect(BASE, THUNDERBIRD, "J\xc3\xbcr", 100, "MullerJurgen");
 	expect(BASE, THUNDERBIRD, "o'br", 100, "OBrienSiobhan");
 	expect(BASE, THUNDERBIRD, "xyzzy", 100, "");
 }

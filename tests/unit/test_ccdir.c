@@ -6,6 +6,7 @@
 
 #include <criterion/criterion.h>
 
+#include "address.h"
 #include "ccdir.h"
 #include "ccmail.h"
 
@@ -241,21 +242,21 @@ Test(names, alias_and_smtp)
 {
 	char *a, *s;
 
-	a = cc_alias_base("M\xc3\xbcller, J\xc3\xbcrgen");
+	a = gw_alias_base("M\xc3\xbcller, J\xc3\xbcrgen", "ccmail");
 	cr_assert_str_eq(a, "MullerJurgen");
 	free(a);
-	s = cc_smtp_expand("%g.%s@ccmail.example.com", "J\xc3\xbcrgen",
+	s = gw_smtp_expand("%g.%s@ccmail.example.com", "J\xc3\xbcrgen",
 	    "O'M\xc3\xbcller-Stra\xc3\x9f" "e", "", "x");
 	cr_assert_str_eq(s, "jurgen.omuller-strasse@ccmail.example.com");
 	free(s);
-	s = cc_smtp_expand("%g.%s@x.example", "", "Desk", "", "x");
+	s = gw_smtp_expand("%g.%s@x.example", "", "Desk", "", "x");
 	cr_assert_str_eq(s, "desk@x.example");
 	free(s);
-	s = cc_smtp_expand("100%%.%a@x.example", "", "", "", "JS");
+	s = gw_smtp_expand("100%%.%a@x.example", "", "", "", "JS");
 	cr_assert_str_eq(s, "100%.js@x.example");
 	free(s);
-	s = cc_smtp_number("jimmy.smith@x.example", 2);
+	s = gw_smtp_number("jimmy.smith@x.example", 2);
 	cr_assert_str_eq(s, "jimmy.smith2@x.example");
 	free(s);
-	cr_assert_null(cc_smtp_expand("%q@x", "", "", "", ""));
+	cr_assert_null(gw_smtp_expand("%q@x", "", "", "", ""));
 }

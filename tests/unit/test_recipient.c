@@ -76,6 +76,9 @@ Test(recipient, a_person_as_an_ldap_entry)
 	/* what a client shows: the display name, never a key or address */
 	cr_assert_str_eq(value(&rec, "cn", 0), "Okafor, Chidi");
 	cr_assert_str_eq(value(&rec, "displayName", 0), "Okafor, Chidi");
+	/* Thunderbird finds him by "Chidi" in cn */
+	cr_assert_eq(values(&rec, "cn"), 2);
+	cr_assert_str_eq(value(&rec, "cn", 1), "Chidi Okafor");
 	cr_assert_str_eq(value(&rec, "sn", 0), "Okafor");
 	cr_assert_str_eq(value(&rec, "givenName", 0), "Chidi");
 	cr_assert_str_eq(value(&rec, "title", 0), "Engineer");
@@ -119,6 +122,8 @@ Test(recipient, explicit_names_win_over_the_split)
 	gw_recipient_to_record(&r, "cn=x,dc=x", &rec);
 	cr_assert_str_eq(value(&rec, "sn", 0), "Okafor");
 	cr_assert_str_eq(value(&rec, "givenName", 0), "Chidi");
+	cr_assert_str_eq(value(&rec, "cn", 0), "A Okafor, Chidi");
+	cr_assert_str_eq(value(&rec, "cn", 1), "Chidi Okafor");
 	cr_assert_str_eq(value(&rec, "galgateRecipientType", 0), "custom");
 	cr_assert_null(gw_record_attr(&rec, "mail"));
 	cr_assert_null(gw_record_attr(&rec, "galgateTrustLevel"));
@@ -156,6 +161,7 @@ Test(recipient, lists_and_bulletin_boards)
 	cr_assert_str_eq(value(&rec, "objectClass", 1), "inetOrgPerson");
 	cr_assert_str_eq(value(&rec, "sn", 0), "News");
 	cr_assert_null(gw_record_attr(&rec, "givenName"));
+	cr_assert_eq(values(&rec, "cn"), 1, "a board has no first name");
 	cr_assert_null(gw_record_attr(&rec, "member"));
 	cr_assert_str_eq(value(&rec, "galgateRecipientType", 0),
 	    "bulletinboard");
@@ -215,6 +221,8 @@ Test(recipient, an_entry_reads_back_into_the_same_recipient)
 	    "address, not one more proxy");
 	cr_assert_eq(back.trust, 3);
 	cr_assert_eq(back.hidden, 1);
+	cr_assert_eq(back.names.n, 0, "the given-name-first cn is made, not "
+	    "kept: a new name must not keep the old one");
 	gw_recipient_to_record(&back, "cn=ML,dc=x", &again);
 	same_record(&rec, &again);
 	gw_record_release(&again);
