@@ -128,6 +128,7 @@ if [ -n "$repeat" ]; then
 	failed=0; run=1
 	while [ "$run" -le "$repeat" ]; do
 		log="$build/repeat.$run.log"
+		: >"$log"
 		ok=1; tested=0
 		for bin in unit_tests integration_tests; do
 			if [ -n "$filter" ]; then
