@@ -598,7 +598,6 @@ static int
 catch_up(const struct gw_conf *conf, struct gal *g, struct gw_evlog *ev,
     struct gw_record *id, struct gw_err *err)
 {
-	static const char *attrs[] = { "entryUUID", "contextCSN", NULL };
 	struct timespec pause = { 0, 1000000 };
 	const struct gw_value *v = NULL;
 	char *dn = marker_dn(conf, 1), *csn = NULL;
@@ -621,10 +620,9 @@ catch_up(const struct gw_conf *conf, struct gal *g, struct gw_evlog *ev,
 		if (rc == -1)
 			goto fail;
 		gw_record_release(id);
-		rc = gal_read(g, conf->suffix, attrs, id, err);
-		if (rc == -1)
+		if ((rc = read_identity(g, conf->suffix, id, &exists, err)) ==
+		    -1)
 			goto fail;
-		exists = rc;
 		if (!exists) {
 			rc = gw_err_set(err, GW_EXIT_RUNTIME, "%s: the suffix "
 			    "entry went away during the journal poll",
