@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dn.h"
 #include "recipient.h"
 
 /* FORMATS.md's General-page table: the one place a field meets LDAP */
@@ -130,6 +131,28 @@ gw_rcpt_field_named(const char *name)
 	return -1;
 }
 
+/* X.520's PrintableString: the syntax of c and telephoneNumber */
+static int
+printable_string(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "abcdefghijklmnopqrstuvwxyz0123456789 '()+,-./:?=", *s) ==
+		    NULL)
+			return 0;
+	return 1;
+}
+
+int
+gw_rcpt_value_ok(enum gw_rcpt_field f, const char *v)
+{
+	if (f == GW_F_COUNTRY)
+		return strlen(v) == 2 && printable_string(v);
+	if (f == GW_F_PHONE || f == GW_F_FAX)
+		return printable_string(v);
+	return 1;
+}
+
 const char **
 gw_recipient_managed(const int filled[GW_F_COUNT])
 {
@@ -196,10 +219,9 @@ given_first(const char *given, const char *sn, const char *display)
 
 /* A person's names: the explicit fields win over the split. */
 static void
-add_names(const struct gw_recipient *r, struct gw_record *out)
+add_names(const struct gw_recipient *r, const char *display,
+    struct gw_record *out)
 {
-	const char *display = r->field[GW_F_DISPLAY] != NULL ?
-	    r->field[GW_F_DISPLAY] : "";
 	const char *s, *g = NULL;
 	char *sn, *given, *first;
 
@@ -225,6 +247,30 @@ add_names(const struct gw_recipient *r, struct gw_record *out)
 	free(given);
 }
 
+/*
+ * The name a mail client shows (caller frees): the display name, else
+ * what the recipient has of a name, else its address; NULL if nothing.
+ */
+static char *
+display_of(const struct gw_recipient *r)
+{
+	const char *sn = r->field[GW_F_SURNAME], *g = r->field[GW_F_GIVEN];
+	struct gw_buf b;
+
+	if (r->field[GW_F_DISPLAY] != NULL)
+		return gw_strdup(r->field[GW_F_DISPLAY]);
+	if (sn != NULL && g != NULL) {
+		gw_buf_init(&b, 0);
+		(void)gw_buf_printf(&b, "%s, %s", sn, g);
+		return gw_buf_detach(&b);
+	}
+	if (sn != NULL || g != NULL)
+		return gw_strdup(sn != NULL ? sn : g);
+	if (r->field[GW_F_ALIAS] != NULL)
+		return gw_strdup(r->field[GW_F_ALIAS]);
+	return r->smtp != NULL ? gw_strdup(r->smtp) : NULL;
+}
+
 void
 gw_recipient_to_record(const struct gw_recipient *r, const char *dn,
     struct gw_record *out)
@@ -236,22 +282,24 @@ gw_recipient_to_record(const struct gw_recipient *r, const char *dn,
 	struct gw_buf b;
 	size_t i;
 
+	char *display = display_of(r);
+	int group = r->type == GW_RCPT_DL && !r->foreign_list;
+
 	gw_record_init(out);
 	out->dn = gw_strdup(dn);
 	gw_record_add_str(out, "objectClass", "top");
-	gw_record_add_str(out, "objectClass", r->type == GW_RCPT_DL ?
-	    "groupOfNames" : "inetOrgPerson");
+	gw_record_add_str(out, "objectClass", group ? "groupOfNames" :
+	    "inetOrgPerson");
 	gw_record_add_str(out, "objectClass", "galgateRecipient");
-	if (r->field[GW_F_DISPLAY] != NULL) {
-		gw_record_add_str(out, "cn", r->field[GW_F_DISPLAY]);
-		gw_record_add_str(out, "displayName", r->field[GW_F_DISPLAY]);
+	if (display != NULL) {
+		gw_record_add_str(out, "cn", display);
+		gw_record_add_str(out, "displayName", display);
 	}
 	for (i = 0; i < r->names.n; i++)
-		if (r->field[GW_F_DISPLAY] == NULL ||
-		    !gw_strcaseeq(r->names.v[i], r->field[GW_F_DISPLAY]))
+		if (display == NULL || !gw_strcaseeq(r->names.v[i], display))
 			gw_record_add_str(out, "cn", r->names.v[i]);
-	if (r->type != GW_RCPT_DL)
-		add_names(r, out);
+	if (!group)
+		add_names(r, display != NULL ? display : "", out);
 	else {
 		for (i = 0; i < r->members.n; i++)
 			gw_record_add_str(out, "member", r->members.v[i]);
@@ -286,6 +334,7 @@ gw_recipient_to_record(const struct gw_recipient *r, const char *dn,
 		gw_record_add_str(out, "galgateForeignKey", r->foreign_key);
 	if (r->x500 != NULL)
 		gw_record_add_str(out, "legacyExchangeDN", r->x500);
+	free(display);
 }
 
 static char *
@@ -303,7 +352,7 @@ gw_recipient_from_record(const struct gw_record *rec, struct gw_recipient *r)
 	const char *v;
 	char *first;
 	size_t i, n;
-	int f;
+	int f, group;
 
 	gw_recipient_init(r);
 	v = gw_record_get(rec, "galgateRecipientType");
@@ -312,10 +361,14 @@ gw_recipient_from_record(const struct gw_record *rec, struct gw_recipient *r)
 	    i++)
 		if (gw_strcaseeq(v, type_name[i]))
 			r->type = (enum gw_rcpt_type)i;
-	if (v == NULL && (a = gw_record_attr(rec, "objectClass")) != NULL)
+	group = 0;
+	if ((a = gw_record_attr(rec, "objectClass")) != NULL)
 		for (i = 0; i < a->n; i++)
 			if (gw_strcaseeq(a->val[i].ptr, "groupOfNames"))
-				r->type = GW_RCPT_DL;
+				group = 1;
+	if (v == NULL && group)
+		r->type = GW_RCPT_DL;
+	r->foreign_list = r->type == GW_RCPT_DL && !group;
 	for (f = 0; f < GW_F_COUNT; f++)
 		r->field[f] = dup_first(rec, field_attr[f]);
 	if (r->field[GW_F_DISPLAY] == NULL)
@@ -371,4 +424,33 @@ gw_recipient_owned(const struct gw_record *rec, const char *connector,
 
 	return owner != NULL && strcmp(owner, connector) == 0 && fk != NULL &&
 	    (key == NULL || gw_strcaseeq(fk, key));
+}
+
+char *
+gw_recipient_rdn(const char *v)
+{
+	struct gw_buf b;
+
+	gw_buf_init(&b, 0);
+	gw_buf_addstr(&b, "cn=");
+	gw_ldap_escape_value(&b, v, strlen(v));
+	return gw_buf_detach(&b);
+}
+
+void
+gw_recipient_renamed(struct gw_record *rec, const char *oldv,
+    const char *newv)
+{
+	struct gw_strlist keep = { NULL, 0 };
+	const struct gw_attr *a = gw_record_attr(rec, "cn");
+	size_t i;
+
+	for (i = 0; a != NULL && i < a->n; i++)
+		if (!gw_strcaseeq(a->val[i].ptr, oldv))
+			gw_strlist_add(&keep, a->val[i].ptr);
+	gw_record_remove(rec, "cn");
+	for (i = 0; i < keep.n; i++)
+		gw_record_add_str(rec, "cn", keep.v[i]);
+	gw_record_add_str(rec, "cn", newv);
+	gw_strlist_release(&keep);
 }

@@ -60,6 +60,9 @@ struct gw_recipient {
 	char		*smtp;		/* primary SMTP address */
 	struct gw_strlist proxies;	/* TYPE:address, besides SMTP:smtp */
 	struct gw_strlist members;	/* a list's members, as DNs */
+	int		 foreign_list;	/* a list only its own system can
+					   expand (InterOrg): a person-like
+					   entry mail reaches by address */
 	int		 trust;		/* galgateTrustLevel; -1: none */
 	int		 hidden;	/* galgateHidden: TRUE */
 	char		*connector;	/* the connector that owns it */
@@ -88,6 +91,13 @@ const char *gw_rcpt_field_attr(enum gw_rcpt_field);
 int	gw_rcpt_field_named(const char *name);
 
 /*
+ * 0 if v cannot be field f's value because the LDAP attribute's syntax
+ * refuses it: a country is two printable characters, a telephone number
+ * a printable string (X.520).  1 otherwise.
+ */
+int	gw_rcpt_value_ok(enum gw_rcpt_field f, const char *v);
+
+/*
  * The attributes a connector manages on the entries it owns (a cycle
  * sets them as the recipient says, and removes what the recipient lacks;
  * every other attribute, galgateHidden and galgateTrustLevel among them,
@@ -111,10 +121,12 @@ void	gw_name_split(const char *display, char **surname, char **given);
 /*
  * The LDAP entry of a recipient, at dn: object classes, cn and
  * displayName from the display name (cn's first value; the further
- * names after it), sn and givenName (people: the
+ * names after it; without one, "Surname, Given" from the fields, else
+ * the alias, else the SMTP address), sn and givenName (people: the
  * explicit fields, else split from the display name; a bulletin board
  * has a surname but no given name), members (a list with none holds its
- * own DN, as groupOfNames needs one), the rest of the General page,
+ * own DN, as groupOfNames needs one; a foreign list is an inetOrgPerson
+ * with a surname and no members), the rest of the General page,
  * mailNickname, mail and the SMTP: proxy first, the other proxies, type,
  * trust level, hidden, owner, foreign key and legacyExchangeDN.  out is
  * initialized here; the caller releases it.
@@ -124,7 +136,8 @@ void	gw_recipient_to_record(const struct gw_recipient *, const char *dn,
 
 /*
  * The recipient an LDAP entry holds, read back with the same mapping:
- * the type from galgateRecipientType (else groupOfNames makes a list),
+ * the type from galgateRecipientType (else groupOfNames makes a list; a
+ * list that is no groupOfNames is a foreign list),
  * the display name from displayName (else the first cn), the other cn
  * values as further names, each field from
  * its attribute's first value, the primary SMTP address from mail, the
@@ -135,6 +148,17 @@ void	gw_recipient_to_record(const struct gw_recipient *, const char *dn,
  */
 void	gw_recipient_from_record(const struct gw_record *,
 	    struct gw_recipient *out);
+
+/* The RDN of an entry named by v: "cn=v", escaped (caller frees). */
+char	*gw_recipient_rdn(const char *v);
+
+/*
+ * What a rename to gw_recipient_rdn(newv), the old RDN deleted, does to
+ * the entry's record: the naming value oldv gives way to newv (after the
+ * other names, where slapd puts it).
+ */
+void	gw_recipient_renamed(struct gw_record *, const char *oldv,
+	    const char *newv);
 
 /*
  * 1 if the entry is one that connector made from a foreign entry: its

@@ -286,6 +286,18 @@ same_values(const struct gw_attr *a, const struct gw_attr *b)
 	return 1;
 }
 
+/*
+ * The first cn value is the name a mail client shows: an entry whose
+ * names are right but in another order (as earlier versions wrote them,
+ * an address first) is rewritten.
+ */
+static int
+same_first(const struct gw_attr *a, const struct gw_attr *b)
+{
+	return a->n > 0 && b->n > 0 && a->val[0].len == b->val[0].len &&
+	    memcmp(a->val[0].ptr, b->val[0].ptr, a->val[0].len) == 0;
+}
+
 static int
 is_managed(const char *const *managed, const char *name)
 {
@@ -306,7 +318,9 @@ gw_change_diff(struct gw_change *ch, const struct gw_record *old,
 
 	for (i = 0; i < new->n; i++) {
 		o = gw_record_attr(old, new->attr[i].name);
-		if (o == NULL || !same_values(o, &new->attr[i]))
+		if (o == NULL || !same_values(o, &new->attr[i]) ||
+		    (gw_strcaseeq(o->name, "cn") && !same_first(o,
+		    &new->attr[i])))
 			gw_change_mod(ch, GW_MOD_REPLACE, new->attr[i].name,
 			    new->attr[i].val, new->attr[i].n);
 	}

@@ -103,7 +103,8 @@ void	gw_change_mod(struct gw_change *, enum gw_modop, const char *name,
 	    const struct gw_value *vals, size_t n);
 /*
  * Fills ch (already initialized as MODIFY) with the modifications turning
- * old into new: a replace for each attribute whose values differ, a delete
+ * old into new: a replace for each attribute whose values differ (as a
+ * set, and for cn also in its first value, the name clients show), a delete
  * for each attribute of old that new lacks when it is listed in managed
  * (NULL-terminated; NULL means every attribute).  Returns the number of
  * modifications added.

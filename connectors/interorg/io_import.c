@@ -1,13 +1,14 @@
 /*
- * Records -> GAL.  A batch's entries become entries of one import
- * container: inetOrgPerson + galgateRecipient, RDN cn=<key>, mail and
- * "SMTP:" proxy = key, the sender's X.500 DN kept as an "X500:" proxy (so
- * a changed key still finds its entry), the General-page attributes
- * mapped as FORMATS.md's table says.  The whole batch is planned against
- * a view of the GAL first, the deletion threshold checked, then written;
- * only entries this connector made are ever changed.  Seed 000: an entry
- * without an SMTP address, or with one another GAL entry holds, is not
- * imported (event 4096) and the rest of the batch goes on.
+ * Records -> GAL.  A batch's entries become recipients (recipient.h) in
+ * one import container: RDN cn=<key>, the display name the first cn
+ * value, mail and the "SMTP:" proxy the key, the sender's X.500 DN kept
+ * as an "X500:" proxy (so a changed key still finds its entry), the
+ * General-page attributes as FORMATS.md's table says.  The whole batch
+ * is planned against a view of the GAL first, the deletion threshold
+ * checked, then written; only entries this connector made are ever
+ * changed.  Seed 000: an entry without an SMTP address, or with one
+ * another GAL entry holds, is not imported (event 4096) and the rest of
+ * the batch goes on.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,92 +40,134 @@ managed(void)
 
 /* ---- building entries ---- */
 
-static int
-printable_string(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		    "abcdefghijklmnopqrstuvwxyz0123456789 '()+,-./:?=", *s) ==
-		    NULL)
-			return 0;
-	return 1;
-}
-
-/* A value this LDAP attribute can hold (c and telephoneNumber have syntax). */
-static int
-value_ok(const char *ldap, const char *v)
-{
-	if (gw_strcaseeq(ldap, "c"))
-		return strlen(v) == 2 && printable_string(v);
-	if (gw_strcaseeq(ldap, "telephoneNumber"))
-		return printable_string(v);
-	return 1;
-}
-
-/* The io attributes of an existing entry (what it was imported with). */
+/* The recipient type an IOSYNC-1 class names (FORMATS.md). */
 static void
-io_attrs_of(const struct gw_record *rec, struct gw_record *out)
+set_type(struct gw_recipient *rc, const char *cls)
 {
-	const char *v;
-	size_t i;
-
-	gw_record_init(out);
-	for (i = 0; io_general[i].io != NULL; i++)
-		if ((v = gw_record_get(rec, io_general[i].ldap)) != NULL)
-			gw_record_add_str(out, io_general[i].io, v);
+	rc->type = GW_RCPT_MAILBOX;
+	rc->foreign_list = 0;
+	if (cls == NULL)
+		return;
+	if (gw_strcaseeq(cls, "custom"))
+		rc->type = GW_RCPT_CUSTOM;
+	else if (gw_strcaseeq(cls, "dl")) {
+		/* its members are the sender's: mail goes by its address */
+		rc->type = GW_RCPT_DL;
+		rc->foreign_list = 1;
+	}
 }
 
-/* The LDAP entry for key, from the General-page attributes io. */
+/*
+ * The fields our entry was made with, as the sender gave them: a
+ * surname or given name that only repeats what the display name splits
+ * into (or, as earlier versions wrote, the whole display name) was
+ * derived here, not sent, and is derived again from a new display name.
+ */
+static void
+fields_of(const struct gw_record *rec, struct gw_recipient *rc)
+{
+	struct gw_recipient have;
+	const char *d;
+	char *sn, *given;
+	int f;
+
+	gw_recipient_from_record(rec, &have);
+	gw_recipient_init(rc);
+	rc->type = have.type;
+	rc->foreign_list = have.foreign_list;
+	for (f = 0; f < GW_F_COUNT; f++) {
+		rc->field[f] = have.field[f];
+		have.field[f] = NULL;
+	}
+	if (gw_record_get(rec, gw_rcpt_field_attr(GW_F_DISPLAY)) == NULL)
+		gw_recipient_set(rc, GW_F_DISPLAY, NULL);
+	d = rc->field[GW_F_DISPLAY];
+	if (d != NULL) {
+		gw_name_split(d, &sn, &given);
+		if (rc->field[GW_F_SURNAME] != NULL &&
+		    (gw_strcaseeq(rc->field[GW_F_SURNAME], sn) ||
+		    gw_strcaseeq(rc->field[GW_F_SURNAME], d)))
+			gw_recipient_set(rc, GW_F_SURNAME, NULL);
+		if (rc->field[GW_F_GIVEN] != NULL && given != NULL &&
+		    gw_strcaseeq(rc->field[GW_F_GIVEN], given))
+			gw_recipient_set(rc, GW_F_GIVEN, NULL);
+		free(sn);
+		free(given);
+	}
+	if (rc->field[GW_F_SURNAME] != NULL && have.smtp != NULL &&
+	    gw_strcaseeq(rc->field[GW_F_SURNAME], have.smtp))
+		gw_recipient_set(rc, GW_F_SURNAME, NULL);
+	gw_recipient_release(&have);
+}
+
+/*
+ * The sender's record over rc: each General-page attribute it carries
+ * replaces the field (an empty value clears it); a value the attribute's
+ * LDAP syntax refuses is left out with a warning.
+ */
+static void
+apply_fields(struct view *v, const struct io_entry *r, const char *key,
+    struct gw_recipient *rc)
+{
+	const struct gw_attr *a;
+	const char *val;
+	char *dn;
+	size_t i;
+	int f;
+
+	for (i = 0; i < r->attrs.n; i++) {
+		a = &r->attrs.attr[i];
+		if (io_general_ldap(a->name) == NULL ||
+		    (f = gw_rcpt_field_named(a->name)) < 0)
+			continue;
+		val = a->n > 0 && a->val[0].len > 0 ? a->val[0].ptr : NULL;
+		if (val != NULL && !gw_rcpt_value_ok(f, val)) {
+			dn = io_dn_for(v, key);
+			evlog_emit(v->c->cy->ev, EV_IO_VALUE_DROPPED,
+			    GW_SEV_WARNING, v->c->io->name, dn, "%s: '%s' "
+			    "is not a valid %s; left out", key, val,
+			    gw_rcpt_field_attr(f));
+			free(dn);
+			val = NULL;
+		}
+		gw_recipient_set(rc, f, val);
+	}
+}
+
+/*
+ * The entry of key for recipient rc (its fields set): named by its
+ * display name, found by its address (the RDN's value, a further cn),
+ * mail and "SMTP:" proxy the key, the sender's X.500 DN an "X500:"
+ * proxy.
+ */
 static void
 build(struct view *v, const char *key, const char *cls, const char *src,
-    const struct gw_record *io, struct gw_record *out)
+    struct gw_recipient *rc, struct gw_record *out)
 {
-	const char *sn = NULL, *d;
-	char *p;
-	size_t i;
+	char *dn = io_dn_for(v, key), *p;
 
-	gw_record_init(out);
-	out->dn = io_dn_for(v, key);
-	gw_record_add_str(out, "cn", key);
-	gw_record_add_str(out, "mail", key);
-	p = gw_malloc(strlen(key) + 6);
-	sprintf(p, "SMTP:%s", key);
-	gw_record_add_str(out, "galgateProxyAddress", p);
-	free(p);
+	if (cls != NULL)
+		set_type(rc, cls);
+	gw_strlist_release(&rc->names);
+	gw_strlist_add(&rc->names, key);
+	free(rc->smtp);
+	rc->smtp = gw_strdup(key);
+	gw_strlist_release(&rc->proxies);
 	if (src != NULL) {
 		p = io_x500_proxy(src);
-		gw_record_add_str(out, "galgateProxyAddress", p);
+		gw_strlist_add(&rc->proxies, p);
 		free(p);
 	}
-	for (i = 0; i < io->n; i++) {
-		const char *ldap = io_general_ldap(io->attr[i].name);
-
-		if (ldap == NULL || io->attr[i].n == 0 ||
-		    io->attr[i].val[0].len == 0)
-			continue;
-		if (!value_ok(ldap, io->attr[i].val[0].ptr)) {
-			evlog_emit(v->c->cy->ev, EV_IO_VALUE_DROPPED,
-			    GW_SEV_WARNING, v->c->io->name, out->dn, "%s: '%s' "
-			    "is not a valid %s; left out", key,
-			    io->attr[i].val[0].ptr, ldap);
-			continue;
-		}
-		if (strcmp(ldap, "sn") == 0)
-			sn = io->attr[i].val[0].ptr;
-		else
-			gw_record_add(out, ldap, io->attr[i].val[0].ptr,
-			    io->attr[i].val[0].len);
-	}
-	/* person needs a surname: the display name, else the address */
-	d = gw_record_get(out, "displayName");
-	gw_record_add_str(out, "sn", sn != NULL ? sn : d != NULL ? d : key);
-	gw_record_add_str(out, "galgateRecipientType", cls != NULL ? cls :
-	    "mailbox");
-	gw_record_add_str(out, "galgateConnector", v->c->io->name);
-	gw_record_add_str(out, "galgateForeignKey", key);
-	p = io_x500_for(v, key);
-	gw_record_add_str(out, "legacyExchangeDN", p);
-	free(p);
+	rc->trust = -1;
+	rc->hidden = 0;
+	free(rc->connector);
+	rc->connector = gw_strdup(v->c->io->name);
+	free(rc->foreign_key);
+	rc->foreign_key = gw_strdup(key);
+	free(rc->x500);
+	rc->x500 = io_x500_for(v, key);
+	gw_recipient_to_record(rc, dn, out);
+	free(dn);
 }
 
 static void
@@ -143,9 +186,6 @@ plan_add(struct view *v, struct gw_record *target)
 
 	gw_change_init(&ch, GW_OP_ADD, target->dn);
 	gw_record_copy(&ch.rec, target);
-	gw_record_add_str(&ch.rec, "objectClass", "top");
-	gw_record_add_str(&ch.rec, "objectClass", "inetOrgPerson");
-	gw_record_add_str(&ch.rec, "objectClass", "galgateRecipient");
 	plan(v, &ch);
 	e->dn = gw_strdup(target->dn);
 	gw_record_copy(&e->rec, target);
@@ -204,26 +244,37 @@ plan_delete(struct view *v, struct ent *e)
 	free(k);
 }
 
+/* The key our entry was made under (caller frees); NULL if none. */
+static char *
+key_of(const struct gw_record *rec)
+{
+	struct gw_recipient rc;
+	char *k;
+
+	gw_recipient_from_record(rec, &rc);
+	k = rc.foreign_key;
+	rc.foreign_key = NULL;
+	gw_recipient_release(&rc);
+	return k;
+}
+
 /* Renames e (ours) to the entry of newkey; returns the entry there now. */
 static struct ent *
-plan_rename(struct view *v, struct ent *e, const char *newkey)
+plan_rename(struct view *v, struct ent *e, const char *oldkey,
+    const char *newkey)
 {
 	struct gw_change ch;
-	struct gw_buf rdn;
 	struct ent *n = gw_calloc(1, sizeof(*n));
 	char *ok = gw_dn_key(e->dn), *nk;
 
-	gw_buf_init(&rdn, 0);
-	gw_buf_addstr(&rdn, "cn=");
-	gw_ldap_escape_value(&rdn, newkey, strlen(newkey));
 	gw_change_init(&ch, GW_OP_RENAME, e->dn);
-	ch.newrdn = gw_buf_detach(&rdn);
+	ch.newrdn = gw_recipient_rdn(newkey);
 	plan(v, &ch);
 	v->renames = 1;
 	n->dn = io_dn_for(v, newkey);
 	nk = gw_dn_key(n->dn);
 	gw_record_copy(&n->rec, &e->rec);
-	gw_record_set(&n->rec, "cn", newkey);
+	gw_recipient_renamed(&n->rec, oldkey, newkey);
 	n->ours = 1;
 	io_mail_note_record(v, &e->rec, ok, 0);
 	io_mail_note_record(v, &n->rec, nk, 1);
@@ -321,23 +372,21 @@ static int
 put_entry(struct view *v, const struct io_entry *r, const char *oldkey,
     const char *key)
 {
-	struct gw_record io, target;
+	struct gw_recipient rc;
+	struct gw_record target;
 	struct ent *e = NULL, *here;
-	const struct gw_attr *a;
 	char *dn, *self, *who = NULL, *ndn = NULL, *edn = NULL;
-	const char *cls;
-	size_t i;
-	int rc, held;
+	int found, held;
 
 	/* the entry now: under the old key, under the new, by its source */
-	if (oldkey != NULL && (rc = find_ours(v, oldkey, r->dn, &e)) == -1)
+	if (oldkey != NULL && (found = find_ours(v, oldkey, r->dn, &e)) == -1)
 		return -1;
 	dn = io_dn_for(v, key);
-	if ((rc = io_view_get(v, dn, &here)) == -1) {
+	if ((found = io_view_get(v, dn, &here)) == -1) {
 		free(dn);
 		return -1;
 	}
-	if (rc == 1 && !here->ours) {
+	if (found == 1 && !here->ours) {
 		free(dn);
 		self = io_source_here(v, r->dn);
 		ndn = gw_dn_key(here->dn);
@@ -351,13 +400,13 @@ put_entry(struct view *v, const struct io_entry *r, const char *oldkey,
 		free(ndn);
 		return 0;
 	}
-	if (rc == 1 && e != NULL && e != here) {
+	if (found == 1 && e != NULL && e != here) {
 		/* both keys exist: the old one is left over */
 		plan_delete(v, e);
 		e = here;
-	} else if (rc == 1)
+	} else if (found == 1)
 		e = here;
-	else if (e == NULL && (rc = io_view_source(v, r->dn, &e)) == -1) {
+	else if (e == NULL && (found = io_view_source(v, r->dn, &e)) == -1) {
 		free(dn);
 		return -1;
 	}
@@ -388,30 +437,24 @@ put_entry(struct view *v, const struct io_entry *r, const char *oldkey,
 	free(self);
 	/* the General-page attributes it ends with */
 	if (e != NULL && r->op != IO_OP_ADD)
-		io_attrs_of(&e->rec, &io);
+		fields_of(&e->rec, &rc);
 	else
-		gw_record_init(&io);
-	for (i = 0; i < r->attrs.n; i++) {
-		a = &r->attrs.attr[i];
-		gw_record_remove(&io, a->name);
-		if (a->n > 0 && a->val[0].len > 0)
-			gw_record_add(&io, a->name, a->val[0].ptr,
-			    a->val[0].len);
-	}
-	cls = r->cls;
-	if (cls == NULL && e != NULL)
-		cls = gw_record_get(&e->rec, "galgateRecipientType");
-	build(v, key, cls, r->dn != NULL ? r->dn : e != NULL ?
-	    io_proxy_of(&e->rec, "X500") : NULL, &io, &target);
-	gw_record_release(&io);
+		gw_recipient_init(&rc);
+	apply_fields(v, r, key, &rc);
+	build(v, key, r->cls, r->dn != NULL ? r->dn : e != NULL ?
+	    io_proxy_of(&e->rec, "X500") : NULL, &rc, &target);
+	gw_recipient_release(&rc);
 	if (e == NULL)
 		plan_add(v, &target);
 	else {
 		char *a1 = gw_dn_key(e->dn), *a2 = gw_dn_key(target.dn);
-
 		/* a new key: the entry is renamed, its identity kept */
-		if (strcmp(a1, a2) != 0)
-			e = plan_rename(v, e, key);
+		if (strcmp(a1, a2) != 0) {
+			char *had = key_of(&e->rec);
+
+			e = plan_rename(v, e, had != NULL ? had : oldkey, key);
+			free(had);
+		}
 		free(a1);
 		free(a2);
 		plan_update(v, e, &target);

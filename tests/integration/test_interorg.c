@@ -396,6 +396,16 @@ Test(interorg, users_changes_and_deletions_reach_every_organization,
 	    has(e, "galgateProxyAddress: SMTP:jimmy.smith@branch.example.com") &&
 	    has(e, "galgateRecipientType: mailbox") &&
 	    has(e, "galgateConnector: io-branch2"), "%s", e);
+	/*
+	 * what a mail client shows first is the name, not the address; the
+	 * given name first too, for Thunderbird, which searches cn, not
+	 * givenName
+	 */
+	cr_assert_not_null(strstr(e, "\ncn: "), "%s", e);
+	cr_assert(strncmp(strstr(e, "\ncn: "), "\ncn: Smith, Jimmy\n", 18) ==
+	    0, "the first cn is not the display name: %s", e);
+	cr_assert(has(e, "\ncn: Jimmy ") && has(e, "givenName: Jimmy") &&
+	    has(e, "cn: jimmy.smith@branch.example.com"), "%s", e);
 	free(e);
 
 	/* a modify and a delete go round too */

@@ -272,3 +272,83 @@ Test(recipient, fields_by_name_and_the_managed_set)
 	cr_assert_eq(i, n + 1, "sn is managed once");
 	free(m);
 }
+
+Test(recipient, a_foreign_list_is_a_person_like_entry)
+{
+	struct gw_recipient r, back;
+	struct gw_record rec;
+
+	gw_recipient_init(&r);
+	r.type = GW_RCPT_DL;
+	r.foreign_list = 1;
+	gw_recipient_set(&r, GW_F_DISPLAY, "Sales");
+	r.smtp = strdup("sales@branch.example");
+	gw_recipient_to_record(&r, "cn=sales@branch.example,dc=x", &rec);
+	/* its members are the foreign system's: mail goes by address */
+	cr_assert_str_eq(value(&rec, "objectClass", 1), "inetOrgPerson");
+	cr_assert_null(gw_record_attr(&rec, "member"));
+	cr_assert_str_eq(value(&rec, "sn", 0), "Sales");
+	cr_assert_str_eq(value(&rec, "galgateRecipientType", 0), "dl");
+	gw_recipient_from_record(&rec, &back);
+	cr_assert_eq(back.type, GW_RCPT_DL);
+	cr_assert(back.foreign_list);
+	gw_recipient_release(&back);
+	gw_record_release(&rec);
+	gw_recipient_release(&r);
+}
+
+Test(recipient, without_a_display_name_the_names_it_has_are_shown)
+{
+	struct gw_recipient r;
+	struct gw_record rec;
+
+	gw_recipient_init(&r);
+	r.smtp = strdup("maja.lindqvist@fabrikam.example");
+	gw_strlist_add(&r.names, "maja.lindqvist@fabrikam.example");
+	gw_recipient_set(&r, GW_F_SURNAME, "Lindqvist");
+	gw_recipient_set(&r, GW_F_GIVEN, "Maja");
+	gw_recipient_to_record(&r, "cn=x,dc=x", &rec);
+	cr_assert_str_eq(value(&rec, "cn", 0), "Lindqvist, Maja");
+	cr_assert_str_eq(value(&rec, "displayName", 0), "Lindqvist, Maja");
+	cr_assert_str_eq(value(&rec, "cn", 1), "maja.lindqvist@fabrikam.example");
+	cr_assert_str_eq(value(&rec, "cn", 2), "Maja Lindqvist");
+	gw_record_release(&rec);
+	/* the alias before the address */
+	gw_recipient_set(&r, GW_F_SURNAME, NULL);
+	gw_recipient_set(&r, GW_F_GIVEN, NULL);
+	gw_recipient_set(&r, GW_F_ALIAS, "MLindqvist");
+	gw_recipient_to_record(&r, "cn=x,dc=x", &rec);
+	cr_assert_str_eq(value(&rec, "cn", 0), "MLindqvist");
+	gw_record_release(&rec);
+	gw_recipient_release(&r);
+}
+
+Test(recipient, values_the_ldap_syntax_refuses)
+{
+	cr_assert(gw_rcpt_value_ok(GW_F_COUNTRY, "US"));
+	cr_assert_not(gw_rcpt_value_ok(GW_F_COUNTRY, "USA"));
+	cr_assert_not(gw_rcpt_value_ok(GW_F_COUNTRY, "\xc3\x9c" "S"));
+	cr_assert(gw_rcpt_value_ok(GW_F_PHONE, "+1 425 936 1111"));
+	cr_assert_not(gw_rcpt_value_ok(GW_F_PHONE, "+1 425 936 1111 #2"));
+	cr_assert_not(gw_rcpt_value_ok(GW_F_FAX, "fax: 1111 \xe2\x80\x93"));
+	cr_assert(gw_rcpt_value_ok(GW_F_CITY, "M\xc3\xbcnchen"));
+}
+
+Test(recipient, a_rename_moves_the_naming_value)
+{
+	struct gw_record rec;
+	char *rdn;
+
+	gw_record_init(&rec);
+	gw_record_add_str(&rec, "cn", "Smith, Jimmy");
+	gw_record_add_str(&rec, "cn", "Jimmy Smith");
+	gw_record_add_str(&rec, "cn", "jimmy@old.example");
+	gw_recipient_renamed(&rec, "JIMMY@old.example", "jimmy@new.example");
+	cr_assert_eq(values(&rec, "cn"), 3);
+	cr_assert_str_eq(value(&rec, "cn", 0), "Smith, Jimmy");
+	cr_assert_str_eq(value(&rec, "cn", 2), "jimmy@new.example");
+	gw_record_release(&rec);
+	rdn = gw_recipient_rdn("Smith, Jimmy+1");
+	cr_assert_str_eq(rdn, "cn=Smith\\, Jimmy\\+1");
+	free(rdn);
+}
