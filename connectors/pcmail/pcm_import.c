@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "address.h"
 #include "gal.h"
+#include "holders.h"
 #include "pcmail.h"
 #include "recipient.h"
 #include "tree.h"
@@ -57,6 +59,7 @@ struct pcm_import {
 	size_t			 done[PH_COUNT];
 	struct strmap		 prompts_unknown;
 	size_t			 tpl_ignored;
+	struct strmap		 smtp_given;	/* fold(address) made here */
 };
 
 struct pcm_import *
@@ -69,6 +72,7 @@ pcm_import_new(struct pcm_cycle *c, struct pcm_peer *peer)
 	strmap_init(&im->live);
 	strmap_init(&im->claimed);
 	strmap_init(&im->prompts_unknown);
+	strmap_init(&im->smtp_given);
 	return im;
 }
 
@@ -101,6 +105,7 @@ pcm_import_free(struct pcm_import *im)
 	strmap_release(&im->live);
 	strmap_release(&im->claimed);
 	strmap_release(&im->prompts_unknown);
+	strmap_release(&im->smtp_given);
 	free(im);
 }
 
@@ -108,11 +113,11 @@ static char *
 dn_for(struct pcm_import *im, const char *key)
 {
 	struct gw_buf b;
+	char *rdn = gw_recipient_rdn(key);
 
 	gw_buf_init(&b, 0);
-	gw_buf_addstr(&b, "cn=");
-	gw_ldap_escape_value(&b, key, strlen(key));
-	gw_buf_printf(&b, ",%s", im->peer->import_ldap);
+	gw_buf_printf(&b, "%s,%s", rdn, im->peer->import_ldap);
+	free(rdn);
 	return gw_buf_detach(&b);
 }
 
@@ -638,16 +643,95 @@ new_change(struct pcm_import *im, enum phase ph, enum gw_op op,
 	return ch;
 }
 
+/* The first free address of cand, cand2, cand3...: NULL on error. */
+static char *
+free_address(struct pcm_import *im, const struct pcm_ent *e,
+    const char *cand, struct gw_err *err)
+{
+	char *addr, *f;
+	unsigned n;
+	int held;
+
+	for (n = 1;; n++) {
+		addr = n == 1 ? gw_strdup(cand) : gw_smtp_number(cand, n);
+		f = gw_fold(addr);
+		held = strmap_has(&im->smtp_given, f);
+		/* its own entry holds the address it had: free for it */
+		if (!held)
+			held = gw_smtp_held(im->c->cy->gal,
+			    im->c->cy->conf->suffix, addr, e->origin_dn, NULL,
+			    err);
+		if (held == 0) {
+			strmap_put(&im->smtp_given, f, (void *)1);
+			free(f);
+			return addr;
+		}
+		free(f);
+		free(addr);
+		if (held == -1)
+			return NULL;
+	}
+}
+
+/*
+ * An MS Mail user's SMTP address, from the requestor's smtp_template:
+ * made once, when the entry has none, and kept (a new name or MS Mail
+ * address does not move it); an address another recipient holds, or one
+ * made earlier in this batch, gets a number before the '@'.
+ */
+static int
+assign_smtp(struct pcm_import *im, struct pcm_ent *e, struct gw_err *err)
+{
+	const char *tmpl = im->peer->smtp_template;
+	struct gw_recipient r, had;
+	char *sn, *given, *cand;
+	int rc = 0;
+
+	if (tmpl == NULL)
+		return 0;
+	gw_recipient_from_record(&e->want, &r);
+	if (r.smtp != NULL || (r.type != GW_RCPT_CUSTOM &&
+	    r.type != GW_RCPT_MAILBOX))
+		goto done;
+	if (e->origin_dn != NULL) {
+		gw_recipient_from_record(&e->orig, &had);
+		r.smtp = had.smtp;
+		had.smtp = NULL;
+		gw_recipient_release(&had);
+	}
+	if (r.smtp == NULL) {
+		gw_name_split(r.field[GW_F_DISPLAY] != NULL ?
+		    r.field[GW_F_DISPLAY] : "", &sn, &given);
+		cand = gw_smtp_expand(tmpl, r.field[GW_F_GIVEN] != NULL ?
+		    r.field[GW_F_GIVEN] : given, r.field[GW_F_SURNAME] != NULL ?
+		    r.field[GW_F_SURNAME] : sn, r.field[GW_F_INITIALS] != NULL ?
+		    r.field[GW_F_INITIALS] : "", r.field[GW_F_ALIAS] != NULL ?
+		    r.field[GW_F_ALIAS] : "");
+		free(sn);
+		free(given);
+		if (cand == NULL)
+			goto done;
+		r.smtp = free_address(im, e, cand, err);
+		free(cand);
+		if (r.smtp == NULL) {
+			rc = -1;
+			goto done;
+		}
+	}
+	want_put(im, e, &r);
+done:
+	gw_recipient_release(&r);
+	return rc;
+}
+
 int
 pcm_import_finish(struct pcm_import *im, struct gw_err *err)
 {
 	struct gw_change *ch, tmp;
 	struct gw_record old;
-	struct gw_buf rdn;
 	size_t i, n;
 	char *dn;
 
-	(void)err;
 	for (i = 0; i < im->nent; i++) {
 		struct pcm_ent *e = im->ent[i];
 
@@ -659,6 +743,8 @@ pcm_import_finish(struct pcm_import *im, struct gw_err *err)
 				    e->origin_dn);
 			continue;
 		}
+		if (assign_smtp(im, e, err) == -1)
+			return -1;
 		dn = dn_for(im, e->key);
 		if (e->origin_dn == NULL) {
 			ch = new_change(im, PH_ADD, GW_OP_ADD, dn);
@@ -672,30 +758,9 @@ pcm_import_finish(struct pcm_import *im, struct gw_err *err)
 		if (!gw_strcaseeq(e->origin_key, e->key)) {
 			ch = new_change(im, PH_RENAME, GW_OP_RENAME,
 			    e->origin_dn);
-			gw_buf_init(&rdn, 0);
-			gw_buf_addstr(&rdn, "cn=");
-			gw_ldap_escape_value(&rdn, e->key, strlen(e->key));
-			ch->newrdn = gw_buf_detach(&rdn);
+			ch->newrdn = gw_recipient_rdn(e->key);
 			/* deleteoldrdn: the old address leaves cn */
-			{
-				struct gw_attr *cn = gw_record_attr(&old, "cn");
-				struct gw_record keep;
-				size_t k;
-
-				gw_record_init(&keep);
-				for (k = 0; cn != NULL && k < cn->n; k++)
-					if (!gw_strcaseeq(cn->val[k].ptr,
-					    e->origin_key))
-						gw_record_add_str(&keep, "cn",
-						    cn->val[k].ptr);
-				gw_record_remove(&old, "cn");
-				gw_record_add_str(&old, "cn", e->key);
-				cn = gw_record_attr(&keep, "cn");
-				for (k = 0; cn != NULL && k < cn->n; k++)
-					gw_record_add_str(&old, "cn",
-					    cn->val[k].ptr);
-				gw_record_release(&keep);
-			}
+			gw_recipient_renamed(&old, e->origin_key, e->key);
 		}
 		gw_change_init(&tmp, GW_OP_MODIFY, dn);
 		n = gw_change_diff(&tmp, &old, &e->want,

@@ -29,6 +29,9 @@ const struct conf_key pcmail_keys[] = {
 	{ "template", CONF_STRING, CONF_MULTI, 0, 0, NULL,
 	    "'Prompt: attribute' of the template table, or 'Prompt: none' "
 	    "(repeat)" },
+	{ "smtp_template", CONF_STRING, 0, 0, 0, NULL,
+	    "SMTP address of imported users: %g given, %s surname, %i "
+	    "initials, %a alias, %% percent" },
 	{ "codepage", CONF_ENUM, 0, 0, 0, "CP850|CP437|CP932",
 	    "code page of the requestors (default CP850)" },
 	{ "delete_threshold", CONF_THRESHOLD, 0, 0, 0, NULL,
@@ -44,6 +47,9 @@ const struct conf_key pcmail_peer_keys[] = {
 	    "address types the requestor gets, e.g. PCM|SMTP (default PCM)" },
 	{ "templates", CONF_BOOL, 0, 0, 0, NULL,
 	    "exchange template information with it (default no)" },
+	{ "smtp_template", CONF_STRING, 0, 0, 0, NULL,
+	    "SMTP address of its users, instead of the connector's "
+	    "smtp_template" },
 	{ "import_container", CONF_X500, CONF_REQUIRED | CONF_IMPORT, 0, 0,
 	    NULL, "Exchange-form DN where its addresses are created" },
 	{ "address", CONF_ADDRESS, CONF_REQUIRED, 0, 0, NULL,
@@ -142,6 +148,7 @@ peer_configure(struct pcmail *pc, const struct gw_conf *conf,
 	if (gw_dn_parse_x500(p->import_x500, &p->import_dn, err) == -1)
 		return -1;
 	p->import_ldap = gw_dn_ldap_str(&p->import_dn, conf->suffix);
+	p->smtp_template = conf_get(sec, "smtp_template", pc->smtp_template);
 	v = conf_get(sec, "templates", "no");
 	if (gw_parse_bool(v, &b, &errstr) == 0)
 		p->templates = b;
@@ -196,6 +203,7 @@ pcmail_configure(struct gw_connector *con, const struct gw_conf *conf,
 	pc->admin_copy = conf_get(con->sec, "admin_copy", NULL);
 	pc->admin_forward = conf_get(con->sec, "admin_forward", NULL);
 	pc->codepage = conf_get(con->sec, "codepage", "CP850");
+	pc->smtp_template = conf_get(con->sec, "smtp_template", NULL);
 	(void)conf_parse_threshold(conf_get(con->sec, "delete_threshold",
 	    "10%, 50"), &pc->threshold, &errstr);
 	while ((e = conf_next(con->sec, "export_container", &i)) != NULL) {

@@ -87,6 +87,7 @@ struct pcm_peer {
 	struct gw_dn		 import_dn;
 	char			*import_ldap;
 	const char		*address;	/* where its $SYSTEM mail goes */
+	const char		*smtp_template;	/* its own, or the connector's */
 };
 
 struct pcmail {
@@ -97,6 +98,7 @@ struct pcmail {
 	const char		*admin_copy;
 	const char		*admin_forward;
 	const char		*codepage;
+	const char		*smtp_template;	/* NULL: no SMTP addresses made */
 	struct gw_threshold	 threshold;
 	struct gw_dn		*export_dn;
 	char			**export_ldap;

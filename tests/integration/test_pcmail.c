@@ -62,11 +62,11 @@ static const char *conf_text =
     "address = seapo2-dirsync@contoso.example\n";
 
 static void
-setup(void)
+setup_with(const char *conf)
 {
 	struct out o;
 
-	env_start(&env, conf_text, NULL);
+	env_start(&env, conf, NULL);
 	free(env_file(&env, "seapo1.secret", "s3cret-one\n"));
 	free(env_file(&env, "seapo2.secret", "s3cret-two\n"));
 	o = galgate(&env, "init");
@@ -79,6 +79,12 @@ setup(void)
 	    "seapo1-dirsync@contoso.example", inbox, outbox);
 	m2 = pcr_new("CONTOSO", "SEAPO2", "s3cret-two",
 	    "seapo2-dirsync@contoso.example", inbox, outbox);
+}
+
+static void
+setup(void)
+{
+	setup_with(conf_text);
 }
 
 static void
@@ -784,4 +790,102 @@ Test(pcmail, config_errors_name_file_and_line, .fini = teardown)
 		out_free(&o);
 		env_stop(&env);
 	}
+}
+
+/* The first value of attr in an ldapsearch -LLL text, or "". */
+static char *
+first_value(const char *text, const char *attr)
+{
+	char pre[64];
+	const char *p;
+
+	snprintf(pre, sizeof(pre), "\n%s: ", attr);
+	if ((p = strstr(text, pre)) == NULL)
+		return strdup("");
+	p += strlen(pre);
+	return strndup(p, strcspn(p, "\n"));
+}
+
+static void
+mail_is(const char *base, const char *display, const char *want)
+{
+	char filter[128], *t, *v;
+
+	snprintf(filter, sizeof(filter), "(displayName=%s)", display);
+	t = ldap_get(base, filter, "cn mail");
+	v = first_value(t, "mail");
+	cr_assert_str_eq(v, want, "%s: %s", display, t);
+	free(v);
+	/* what a mail client shows: the name, not the MS Mail address */
+	v = first_value(t, "cn");
+	cr_assert_str_eq(v, display, "%s: the first cn is not the name: %s",
+	    display, t);
+	free(v);
+	free(t);
+}
+
+Test(pcmail, smtp_template_gives_ms_mail_users_an_address_kept_for_life,
+    .fini = teardown, .timeout = 120)
+{
+	char *conf = malloc(strlen(conf_text) + 256), *t;
+
+	/* the connector's template, and SEAPO2's own */
+	cr_assert_not_null(conf);
+	sprintf(conf, "%.*ssmtp_template = %%g.%%s@ms.contoso.example\n\n%s"
+	    "smtp_template = %%a@seapo2.contoso.example\n",
+	    (int)(strstr(conf_text, "\n\n[requestor") - conf_text + 1),
+	    conf_text, strstr(conf_text, "[requestor CONTOSO/SEAPO1]"));
+	setup_with(conf);
+	free(conf);
+	/* addresses an administrator's recipients hold: primary, secondary */
+	add_gal("JSmithHQ", "Smith, James", "mail: jimmy.smith@ms.contoso."
+	    "example\n");
+	add_gal("AJonesHQ", "Jones, Annie", "mail: annie@contoso.example\n"
+	    "galgateProxyAddress: SMTP:annie@contoso.example\n"
+	    "galgateProxyAddress: smtp:ann.jones@ms.contoso.example\n");
+	pcr_add(m1, "Smith, Jimmy", "JSMITH", NULL);
+	pcr_add(m1, "Jones, Ann", "AJONES", NULL);
+	pcr_add(m1, "Smith, Jimmy", "JSMITH2", NULL);
+	pcr_add(m1, "Okafor, Chidi", "COKAFOR", "- Surname:/Okafor\r\n"
+	    "- Given Name:/Chidi\r\n");
+	free(pcr_send(m1, "UPDATE"));
+	pcr_add(m2, "Lee, Kim", "KLEE", NULL);
+	free(pcr_send(m2, "UPDATE"));
+	sync_ok();
+	/* a clash gets a number, in the order the transactions came */
+	t = ldap_get(S1BASE, "(galgateForeignKey=PCM:CONTOSO/SEAPO1/JSMITH)",
+	    "mail");
+	cr_assert(strstr(t, "mail: jimmy.smith2@ms.contoso.example\n") != NULL,
+	    "%s", t);
+	free(t);
+	t = ldap_get(S1BASE, "(galgateForeignKey=PCM:CONTOSO/SEAPO1/JSMITH2)",
+	    "mail");
+	cr_assert(strstr(t, "mail: jimmy.smith3@ms.contoso.example\n") != NULL,
+	    "%s", t);
+	free(t);
+	mail_is(S1BASE, "Jones, Ann", "ann.jones2@ms.contoso.example");
+	mail_is(S1BASE, "Okafor, Chidi", "chidi.okafor@ms.contoso.example");
+	mail_is(S2BASE, "Lee, Kim", "klee@seapo2.contoso.example");
+	/* Outlook's filter finds them now: it asks for (mail=*) */
+	cr_assert_eq(ldap_count(SUFFIX, "(&(mail=*)(|(mail=oka*)(|(cn=oka*)"
+	    "(|(sn=oka*)(givenName=oka*)))))"), 1);
+	cr_assert_eq(ldap_count(SUFFIX, "(&(mail=*)(|(mail=chi*)(|(cn=chi*)"
+	    "(|(sn=chi*)(givenName=chi*)))))"), 1);
+
+	/* a new name does not move the address */
+	pcr_modify(m1, "AJONES", "Jones-Baker, Ann", NULL);
+	free(pcr_send(m1, "UPDATE"));
+	sync_ok();
+	mail_is(S1BASE, "Jones-Baker, Ann", "ann.jones2@ms.contoso.example");
+	/* and once the holder is gone, a new user gets the plain address */
+	cr_assert_eq(ldap_apply(&env, "dn: cn=JSmithHQ," RCPT "\nchangetype: "
+	    "delete\n"), 0);
+	pcr_add(m1, "Smith, Jimmy", "JSMITH3", NULL);
+	free(pcr_send(m1, "UPDATE"));
+	sync_ok();
+	t = ldap_get(S1BASE, "(galgateForeignKey=PCM:CONTOSO/SEAPO1/JSMITH3)",
+	    "mail");
+	cr_assert(strstr(t, "mail: jimmy.smith@ms.contoso.example\n") != NULL,
+	    "%s", t);
+	free(t);
 }

@@ -1,0 +1,62 @@
+/* holders.c: see holders.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dn.h"
+#include "holders.h"
+
+struct held {
+	char	*except;	/* gw_dn_key of the excepted DN, or NULL */
+	char	*holder;
+};
+
+static int
+held_cb(void *arg, const struct gw_record *rec)
+{
+	struct held *h = arg;
+	char *k;
+
+	if (h->holder != NULL || rec->dn == NULL)
+		return 0;
+	k = gw_dn_key(rec->dn);
+	if (h->except == NULL || strcmp(k, h->except) != 0)
+		h->holder = gw_strdup(rec->dn);
+	free(k);
+	return 0;
+}
+
+int
+gw_smtp_held(struct gal *gal, const char *base, const char *addr,
+    const char *except_dn, char **holder, struct gw_err *err)
+{
+	static const char *const none[] = { "1.1", NULL };
+	struct held h = { NULL, NULL };
+	struct gw_buf f;
+	int missing, rc;
+
+	if (holder != NULL)
+		*holder = NULL;
+	gw_buf_init(&f, 0);
+	gw_buf_addstr(&f, "(|(mail=");
+	gw_filter_escape(&f, addr, strlen(addr));
+	gw_buf_addstr(&f, ")(galgateProxyAddress=smtp:");
+	gw_filter_escape(&f, addr, strlen(addr));
+	gw_buf_addstr(&f, "))");
+	if (except_dn != NULL)
+		h.except = gw_dn_key(except_dn);
+	rc = gal_search(gal, base, GAL_SCOPE_SUB, f.buf, none, held_cb, &h,
+	    &missing, err);
+	gw_buf_release(&f);
+	free(h.except);
+	if (rc == -1) {
+		free(h.holder);
+		return -1;
+	}
+	if (h.holder == NULL)
+		return 0;
+	if (holder != NULL)
+		*holder = h.holder;
+	else
+		free(h.holder);
+	return 1;
+}

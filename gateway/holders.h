@@ -1,0 +1,22 @@
+/*
+ * holders.h: one SMTP address, one recipient.  Whether an address is
+ * already held in the GAL, as a primary address (mail) or a secondary
+ * one (an smtp: proxy), found by an indexed search rather than a set of
+ * every address in memory, so that it costs the same in a GAL of any
+ * size.
+ */
+#ifndef GW_HOLDERS_H
+#define GW_HOLDERS_H
+
+#include "gal.h"
+
+/*
+ * 1 if an entry below base other than except_dn (NULL: none excepted;
+ * compared as gw_dn_key does) holds addr, case-insensitively; *holder
+ * (if not NULL) is then its DN, caller frees.  0 if none does, -1 on
+ * error.
+ */
+int	gw_smtp_held(struct gal *, const char *base, const char *addr,
+	    const char *except_dn, char **holder, struct gw_err *);
+
+#endif
