@@ -1,5 +1,5 @@
 /*
- * Crash consistency of the cc:Mail connector (crash.h): a 20,000-user
+ * Crash consistency of the cc:Mail connector (crash.h): a 5,000-user
  * cc:Mail directory synced with the GAL, then one change-heavy cycle
  * (users added, changed, renamed and deleted in cc:Mail, lists changed,
  * thousands of GAL recipients added and others changed, renamed and
@@ -54,7 +54,7 @@ struct sizes {
 };
 
 static const struct sizes normal = {
-	20000, 1000, 200, 200, 200, 30, 4200, 100, 30, 100, 0
+	5000, 1000, 200, 200, 200, 30, 4200, 100, 30, 100, 0
 };
 static const struct sizes full = {
 	100000, 5000, 2000, 2000, 2000, 200, 6000, 1000, 200, 1000, 70

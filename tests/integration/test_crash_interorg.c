@@ -40,7 +40,7 @@ struct sizes {
 	unsigned long ldap_full;
 };
 
-static const struct sizes normal = { 1000, 600, 80, 40, 40, 120, 60, 60, 0 };
+static const struct sizes normal = { 400, 300, 80, 40, 40, 120, 60, 60, 0 };
 static const struct sizes full = { 8000, 5000, 800, 400, 400, 1000, 500, 500,
     80 };
 
