@@ -10,9 +10,11 @@ if [ "${1:-}" = "--test" ]; then
 	# systemd: systemd-analyze verify and systemd-sysusers for the unit
 	# tests (no running systemd needed); libseccomp-dev: the unit's system
 	# call filter for the sandboxed run; groff-base: man page checks;
-	# clang and its runtime (libFuzzer, sanitizers): the fuzz targets
+	# clang and its runtime (libFuzzer, sanitizers): the fuzz targets;
+	# lbdb and libnet-ldap-perl: mutt_ldap_query, a real address-book
+	# client of the GAL
 	pkgs="$pkgs libcriterion-dev postfix dovecot-imapd dovecot-lmtpd systemd groff-base
-		libseccomp-dev clang libclang-rt-14-dev"
+		libseccomp-dev clang libclang-rt-14-dev lbdb libnet-ldap-perl"
 fi
 
 missing=""

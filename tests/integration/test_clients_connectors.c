@@ -1,0 +1,346 @@
+/*
+ * One recipient: a person brought by each connector looks the same to
+ * every mail client.  One GAL on the configuration deploy/galgate-slapd
+ * generates, filled by all three connectors: a cc:Mail user from the
+ * sample export, an MS Mail user whose requestor postoffice sent him with
+ * Surname and Given Name template lines (pcmail_model.c), and a user of
+ * another organization that reached this one's InterOrg master from its
+ * requestor (a second private slapd and galgate).  Each is then searched
+ * anonymously with the exact filters of Thunderbird, Outlook, Evolution,
+ * Roundcube and Apple Contacts, each by what its filter searches, and
+ * with lbdb's mutt_ldap_query; each must show the display name (the
+ * first cn value and displayName) and give the address.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <criterion/criterion.h>
+#include <criterion/logging.h>
+
+#include "deploy_helpers.h"
+#include "pcmail_model.h"
+
+#define MASTER	"master@contoso.example"
+#define FAB	"requestor@fabrikam.example"
+#define FAB_RCPT "cn=Recipients,ou=Stockholm,o=Fabrikam," SUFFIX
+
+static struct env gal, fab;
+static struct pcr *lagos;
+
+static const char *gal_conf =
+    "[connector ccmail]\n"
+    "type = ccmail\n"
+    "export_dir = " CCMAIL_SAMPLES "\n"
+    "import_dir = @DIR@/import\n"
+    "post_office = EXSITE1\n"
+    "import_container = /o=Contoso/ou=HQ/cn=ccMail\n"
+    "export_container = /o=Contoso/ou=HQ/cn=Recipients\n"
+    "smtp_template = %g.%s@ccmail.contoso.example\n"
+    "\n"
+    "[connector dirsync]\n"
+    "type = pcmail\n"
+    "network = CONTOSO\n"
+    "postoffice = GALGATE\n"
+    "export_container = /o=Contoso/ou=HQ/cn=Recipients\n"
+    "smtp_template = %g.%s@msmail.contoso.example\n"
+    "transport = maildir\n"
+    "inbox = @DIR@/dirsync/in\n"
+    "outbox = @DIR@/dirsync/out\n"
+    "address = galgate-dirsync@contoso.example\n"
+    "\n"
+    "[requestor CONTOSO/LAGOSPO]\n"
+    "connector = dirsync\n"
+    "password_file = @DIR@/lagospo.secret\n"
+    "templates = yes\n"
+    "import_container = /o=Contoso/ou=HQ/cn=LAGOSPO\n"
+    "address = lagospo-dirsync@contoso.example\n"
+    "\n"
+    "[connector io-master]\n"
+    "type = interorg\n"
+    "role = master\n"
+    "address = " MASTER "\n"
+    "export_container = /o=Contoso/ou=HQ/cn=Recipients\n"
+    "transport = maildir\n"
+    "inbox = @DIR@/mail/master\n"
+    "outbox = @DIR@/mail/requestor\n"
+    "\n"
+    "[requestor " FAB "]\n"
+    "connector = io-master\n"
+    "secret_file = @DIR@/fabrikam.secret\n"
+    "import_container = /o=Contoso/ou=HQ/cn=Fabrikam\n";
+
+/* The other organization: its requestor writes to the master's inbox. */
+static const char *fab_conf =
+    "[connector io-fab]\n"
+    "type = interorg\n"
+    "role = requestor\n"
+    "address = " FAB "\n"
+    "master_address = " MASTER "\n"
+    "secret_file = %s/fabrikam.secret\n"
+    "export_container = /o=Fabrikam/ou=Stockholm/cn=Recipients\n"
+    "import_container = /o=Fabrikam/ou=Stockholm/cn=InterOrg\n"
+    "transport = maildir\n"
+    "inbox = %s/mail/requestor\n"
+    "outbox = %s/mail/master\n";
+
+struct person {
+	const char	*connector;
+	const char	*display;	/* what every client must show */
+	const char	*mail;
+	const char	*sn, *given;	/* the starts a user types */
+	const char	*inner;		/* a piece inside the name */
+	const char	*surname;	/* typed whole, for mutt_ldap_query */
+	const char	*realname;	/* mutt_ldap_query's "givenName sn" */
+};
+
+static const struct person people[] = {
+	{ "cc:Mail", "M\xc3\xbcller, J\xc3\xbcrgen",
+	    "jurgen.muller@ccmail.contoso.example", "M\xc3\xbcl",
+	    "J\xc3\xbcr", "\xc3\xbclle", "M\xc3\xbcller",
+	    "J\xc3\xbcrgen M\xc3\xbcller" },
+	{ "MS Mail", "Okafor, Chidi", "chidi.okafor@msmail.contoso.example",
+	    "Oka", "Chi", "kafo", "Okafor", "Chidi Okafor" },
+	{ "InterOrg", "Lindqvist, Maja", "maja.lindqvist@fabrikam.example",
+	    "Lin", "Maj", "ndqvi", "Lindqvist", "Maja Lindqvist" },
+};
+
+static void
+teardown(void)
+{
+	pcr_free(lagos);
+	lagos = NULL;
+	env_stop(&fab);
+	env_stop(&gal);
+}
+
+static void
+maildir(const char *dir, const char *name)
+{
+	struct out o = run("mkdir -p '%s/%s/new' '%s/%s/cur' '%s/%s/tmp'",
+	    dir, name, dir, name, dir, name);
+
+	cr_assert_eq(o.status, 0, "%s", o.text);
+	out_free(&o);
+}
+
+static void
+ok(const struct env *e, const char *args)
+{
+	struct out o = galgate(e, "%s", args);
+
+	cr_assert_eq(o.status, 0, "galgate %s: %s", args, o.text);
+	out_free(&o);
+}
+
+/* The GAL, filled by the three connectors. */
+static void
+fill_gal(void)
+{
+	char path[160], *conf, *secret;
+	struct out o;
+
+	env_start(&gal, gal_conf, "--unchecked-limit 200");
+	snprintf(path, sizeof(path), "%s/import", gal.dir);
+	cr_assert_eq(mkdir(path, 0755), 0);
+	maildir(gal.dir, "dirsync/in");
+	maildir(gal.dir, "dirsync/out");
+	maildir(gal.dir, "mail/master");
+	maildir(gal.dir, "mail/requestor");
+	free(env_file(&gal, "lagospo.secret", "lagos-dirsync\n"));
+	secret = env_file(&gal, "fabrikam.secret",
+	    "fabrikam-shared-secret-0123456789\n");
+	free(secret);
+	ok(&gal, "init");
+
+	/* cc:Mail: the sample post office */
+	ok(&gal, "sync ccmail");
+
+	/* MS Mail: LAGOSPO sends its user with his names as template lines */
+	snprintf(path, sizeof(path), "%s/dirsync", gal.dir);
+	{
+		char in[192], out[192];
+
+		snprintf(in, sizeof(in), "%s/in", path);
+		snprintf(out, sizeof(out), "%s/out", path);
+		lagos = pcr_new("CONTOSO", "LAGOSPO", "lagos-dirsync",
+		    "lagospo-dirsync@contoso.example", in, out);
+	}
+	pcr_add(lagos, "Okafor, Chidi", "COKAFOR", "- Surname:/Okafor\r\n"
+	    "- Given Name:/Chidi\r\n");
+	free(pcr_send(lagos, "UPDATE"));
+	ok(&gal, "sync dirsync");
+
+	/* InterOrg: Fabrikam's requestor sends its user to the master */
+	cr_assert(asprintf(&conf, fab_conf, gal.dir, gal.dir, gal.dir) > 0);
+	env_start(&fab, conf, NULL);
+	free(conf);
+	ok(&fab, "init");
+	o = run("printf 'dn: cn=MLindqvist,%s\\nobjectClass: inetOrgPerson\\n"
+	    "objectClass: galgateRecipient\\ncn: MLindqvist\\nsn: Lindqvist\\n"
+	    "givenName: Maja\\ndisplayName: Lindqvist, Maja\\n"
+	    "mailNickname: MLindqvist\\nmail: maja.lindqvist@fabrikam.example\\n"
+	    "galgateRecipientType: mailbox\\n' | ldapadd -Q -Y EXTERNAL "
+	    "-H '%s'", FAB_RCPT, fab.uri);
+	cr_assert_eq(o.status, 0, "%s", o.text);
+	out_free(&o);
+	ok(&fab, "sync io-fab");
+	ok(&gal, "sync io-master");
+}
+
+/*
+ * An anonymous search, values decoded as a client shows them (ldapsearch
+ * writes a value with non-ASCII bytes base64'd).  *status: ldapsearch's.
+ */
+static char *
+search(const char *base, const char *filter, int sizelimit, int *status)
+{
+	char *qb = shq(base), *qf = shq(filter);
+	struct out o = run("ldapsearch -x -LLL -o ldif-wrap=no -H '%s' -b %s "
+	    "-s sub -z %d %s cn displayName mail >%s/found; st=$?; perl "
+	    "-MMIME::Base64 -ne 'if (/^(\\w+):: (.*)/) { print \"$1: \", "
+	    "decode_base64($2), \"\\n\" } else { print }' %s/found; exit $st",
+	    gal.uri, qb, sizelimit, qf, gal.dir, gal.dir);
+	char *text = o.text;
+
+	*status = o.status;
+	free(qb);
+	free(qf);
+	return text;
+}
+
+/* The entry of p in an LDIF text: its dn: line on, or NULL. */
+static const char *
+entry_of(const char *text, const struct person *p)
+{
+	char want[160];
+	const char *e;
+
+	snprintf(want, sizeof(want), "\nmail: %s\n", p->mail);
+	if ((e = strstr(text, want)) == NULL)
+		return NULL;
+	while (e > text && strncmp(e, "dn:", 3) != 0)
+		e--;
+	return e;
+}
+
+/* Its first cn value and its displayName are p's display name. */
+static void
+shows_name(const char *client, const char *e, const struct person *p)
+{
+	const char *end = strstr(e, "\n\n"), *cn = strstr(e, "\ncn: ");
+	char want[160];
+
+	cr_assert(cn != NULL && (end == NULL || cn < end), "%s", e);
+	snprintf(want, sizeof(want), "\ncn: %s\n", p->display);
+	cr_assert(strncmp(cn, want, strlen(want)) == 0, "%s shows the %s user "
+	    "%s as '%.*s'", client, p->connector, p->display,
+	    (int)strcspn(cn + 5, "\n"), cn + 5);
+	snprintf(want, sizeof(want), "\ndisplayName: %s\n", p->display);
+	cr_assert(strstr(e, want) != NULL && (end == NULL ||
+	    strstr(e, want) < end), "%s: no displayName %s:\n%s", client,
+	    p->display, e);
+}
+
+/* The client's filter for what the user typed finds p, named as p. */
+static void
+finds(const char *client, const char *base, const char *tmpl,
+    const char *typed, const struct person *p)
+{
+	char *f = client_filter(tmpl, typed), *text;
+	const char *e;
+	int st;
+
+	text = search(base, f, 100, &st);
+	cr_assert(st == 0 || st == 4, "%s: %s: exit %d: %s", client, f, st,
+	    text);
+	e = entry_of(text, p);
+	cr_assert_not_null(e, "%s does not find the %s user %s when the user "
+	    "types '%s' (filter %s):\n%s", client, p->connector, p->display,
+	    typed, f, text);
+	shows_name(client, e, p);
+	cr_log_info("%s, '%s': %s found", client, typed, p->display);
+	free(f);
+	free(text);
+}
+
+#define THUNDERBIRD	"(|(cn=%v1*%v2-*)(mail=%v1*%v2-*)(sn=%v1*%v2-*))"
+#define OUTLOOK		"(&(mail=*)(|(mail=%s*)(|(cn=%s*)(|(sn=%s*)(givenName=%s*)))))"
+#define EVOLUTION	"(|(cn=%s*)(sn=%s*))"
+#define ROUNDCUBE	"(|(mail=*%s*)(cn=*%s*))"
+#define APPLE		"(|(givenName=%s*)(sn=%s*)(cn=%s*)(mail=%s*))"
+
+/* Its entry by address: one, named by its display name. */
+static void
+shows(const struct person *p)
+{
+	char filter[160], *text;
+	const char *e;
+	int st;
+
+	snprintf(filter, sizeof(filter), "(mail=%s)", p->mail);
+	text = search(SUFFIX, filter, 0, &st);
+	cr_assert_eq(st, 0, "%s", text);
+	cr_assert_eq(count_of(text, "dn:"), 1, "%s: %s", p->mail, text);
+	e = entry_of(text, p);
+	cr_assert_not_null(e, "%s", text);
+	shows_name("the GAL", e, p);
+	free(text);
+}
+
+/*
+ * lbdb's LDAP query, as mutt runs it ("query_command"), anonymously,
+ * configured as its manual page shows (Debian's /etc/lbdb_ldap.rc would
+ * make the address ${uid}@debian.org).
+ */
+static void
+mutt_finds(const struct person *p)
+{
+	char want[256], *q = shq(p->surname);
+	struct out o = run("HOME=%s mutt_ldap_query --lbdb_output "
+	    "--server='%s' --search_base='%s' --search_fields='givenname sn "
+	    "cn mail' --expected_answers='givenname sn mail' "
+	    "--format_email='${mail}' --format_realname='${givenname} ${sn}' "
+	    "%s", gal.dir, gal.uri, SUFFIX, q);
+
+	snprintf(want, sizeof(want), "%s\t%s\t", p->mail, p->realname);
+	cr_assert(strstr(o.text, want) != NULL, "mutt_ldap_query %s: the %s "
+	    "user (%s) not found (exit %d):\n%s", p->surname, p->connector,
+	    want, o.status, o.text);
+	free(q);
+	out_free(&o);
+}
+
+Test(one_recipient, each_connectors_person_looks_the_same_to_every_client,
+    .fini = teardown, .timeout = 180)
+{
+	size_t i;
+
+	fill_gal();
+	for (i = 0; i < sizeof(people) / sizeof(people[0]); i++) {
+		const struct person *p = &people[i];
+		char addr[64];
+
+		shows(p);
+		snprintf(addr, sizeof(addr), "%.9s", p->mail);
+		/* Thunderbird: cn, mail, sn; the given name via cn */
+		finds("Thunderbird", BASE, THUNDERBIRD, p->sn, p);
+		finds("Thunderbird", BASE, THUNDERBIRD, p->given, p);
+		finds("Thunderbird", BASE, THUNDERBIRD, addr, p);
+		/* Outlook: only those with an address */
+		finds("Outlook", SUFFIX, OUTLOOK, p->sn, p);
+		finds("Outlook", SUFFIX, OUTLOOK, p->given, p);
+		finds("Outlook", SUFFIX, OUTLOOK, addr, p);
+		/* Evolution: the start of the surname */
+		finds("Evolution", SUFFIX, EVOLUTION, p->sn, p);
+		/* Roundcube: any piece of the name, or of the address */
+		finds("Roundcube", SUFFIX, ROUNDCUBE, p->inner, p);
+		finds("Roundcube", SUFFIX, ROUNDCUBE, addr + 2, p);
+		/* Apple Contacts: with an empty search base */
+		finds("Apple Contacts", "", APPLE, p->sn, p);
+		finds("Apple Contacts", "", APPLE, p->given, p);
+		finds("Apple Contacts", "", APPLE, addr, p);
+		mutt_finds(p);
+	}
+}
