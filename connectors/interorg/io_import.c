@@ -19,7 +19,7 @@
 #include "recipient.h"
 #include "tree.h"
 
-/* more records than this: read the container and the addresses at once */
+/* more records than this: read the container at once */
 #define IO_PRELOAD	100
 #define IO_WINDOW	32
 
@@ -357,14 +357,42 @@ display_of(const struct io_entry *r)
 	return d != NULL ? d : r->key;
 }
 
-/* Seed 000: the address is another entry's: not imported (4096, error). */
+/*
+ * Seed 000, Q250578: the address is another entry's (holder says which):
+ * not imported (4096, error); the holder keeps its own data.
+ */
 static void
-report_dup(struct view *v, const struct io_entry *r, const char *key)
+report_dup(struct view *v, const struct io_entry *r, const char *key,
+    const char *holder)
 {
-	io_event_4096(v->c, GW_SEV_ERROR, r->dn, display_of(r), key,
-	    "DAPIWrite: the SMTP e-mail address is held by another entry; "
-	    "not imported");
+	struct gw_buf why;
+
+	gw_buf_init(&why, 0);
+	(void)gw_buf_printf(&why, "DAPIWrite: the SMTP e-mail address is held "
+	    "by another entry (%s); not imported", holder != NULL ? holder :
+	    "in this GAL");
+	io_event_4096(v->c, GW_SEV_ERROR, r->dn, display_of(r), key, why.buf);
+	gw_buf_release(&why);
 	v->res->rejected++;
+}
+
+/* The holder of a dup made by an earlier record of this batch. */
+static void
+report_dup_in_batch(struct view *v, const struct io_entry *r,
+    const char *key, const struct ent *holder)
+{
+	struct gw_recipient h;
+	struct gw_buf b;
+	const char *src = io_proxy_of(&holder->rec, "X500");
+
+	gw_recipient_from_record(&holder->rec, &h);
+	gw_buf_init(&b, 0);
+	(void)gw_buf_printf(&b, "%s, ObjDistName=%s, earlier in this batch",
+	    h.field[GW_F_DISPLAY] != NULL ? h.field[GW_F_DISPLAY] : key,
+	    src != NULL ? src : holder->dn);
+	report_dup(v, r, key, b.buf);
+	gw_buf_release(&b);
+	gw_recipient_release(&h);
 }
 
 /* add, modify, rekey: the entry of key ends as the record says. */
@@ -394,10 +422,17 @@ put_entry(struct view *v, const struct io_entry *r, const char *oldkey,
 			/* the sender's entry is in this very GAL */
 			v->res->skipped++;
 		} else {
-			report_dup(v, r, key);
+			report_dup(v, r, key, here->dn);
 		}
 		free(self);
 		free(ndn);
+		return 0;
+	}
+	if (found == 1 && here->seen && !here->gone &&
+	    !same_source(here, r->dn)) {
+		/* Q250578: two entries of the batch with one address */
+		free(dn);
+		report_dup_in_batch(v, r, key, here);
 		return 0;
 	}
 	if (found == 1 && e != NULL && e != here) {
@@ -427,9 +462,8 @@ put_entry(struct view *v, const struct io_entry *r, const char *oldkey,
 	if (held != 0) {
 		if (held == 2 && e == NULL)
 			v->res->skipped++;
-		else {
-			report_dup(v, r, key);
-		}
+		else
+			report_dup(v, r, key, who);
 		free(self);
 		free(who);
 		return 0;

@@ -177,23 +177,14 @@ container_cb(void *arg, const struct gw_record *rec)
 	return 0;
 }
 
-static int
-address_cb(void *arg, const struct gw_record *rec)
-{
-	struct view *v = arg;
-	char *k = gw_dn_key(rec->dn);
-
-	io_mail_note_record(v, rec, k, 1);
-	free(k);
-	return 0;
-}
-
-/* The container's entries and every address of the GAL, read at once. */
+/*
+ * The container's entries, read at once.  Not the addresses of the GAL:
+ * who holds an address is an indexed search (io_view_holder), so that a
+ * batch costs the same memory in a GAL of any size.
+ */
 int
 io_preload(struct view *v)
 {
-	static const char *addr_attrs[] = { "mail", "galgateProxyAddress",
-	    NULL };
 	int missing;
 
 	/*
@@ -202,10 +193,6 @@ io_preload(struct view *v)
 	 */
 	if (gal_search(v->c->cy->gal, v->ct->ldap, GAL_SCOPE_ONE,
 	    "(objectClass=*)", NULL, container_cb, v, &missing, v->err) == -1)
-		return -1;
-	if (gal_search(v->c->cy->gal, v->c->io->suffix, GAL_SCOPE_SUB,
-	    "(|(mail=*)(galgateProxyAddress=smtp:*))", addr_attrs, address_cb,
-	    v, &missing, v->err) == -1)
 		return -1;
 	v->preloaded = 1;
 	return 0;
@@ -341,6 +328,21 @@ holder_cb(void *arg, const struct gw_record *rec)
 	return 0;
 }
 
+/* "key\tDN\n": the holder's DN as the server gives it, for events. */
+static int
+holder_dn_cb(void *arg, const struct gw_record *rec)
+{
+	struct holders *h = arg;
+	char *k = gw_dn_key(rec->dn);
+
+	gw_buf_addstr(&h->list, k);
+	gw_buf_addch(&h->list, '\t');
+	gw_buf_addstr(&h->list, rec->dn);
+	gw_buf_addch(&h->list, '\n');
+	free(k);
+	return 0;
+}
+
 /*
  * Who holds addr besides the entries at skip1 and skip2 (norm DNs, may be
  * NULL): 0 nobody, 1 another entry (its DN in *who), 2 only the sender's
@@ -362,7 +364,7 @@ io_view_holder(struct view *v, const char *addr, const char *skip1,
 	if ((p = strmap_get(&v->mail, k)) != NULL)
 		gw_buf_addstr(&h.list, p);
 	free(k);
-	if (!v->preloaded) {
+	{
 		struct gw_buf f;
 
 		gw_buf_init(&f, 0);
@@ -373,7 +375,7 @@ io_view_holder(struct view *v, const char *addr, const char *skip1,
 		gw_buf_addstr(&f, "))");
 		filter = gw_buf_detach(&f);
 		rc = gal_search(v->c->cy->gal, v->c->io->suffix, GAL_SCOPE_SUB,
-		    filter, attrs, holder_cb, &h, &missing, v->err);
+		    filter, attrs, holder_dn_cb, &h, &missing, v->err);
 		free(filter);
 		gw_buf_release(&f);
 		if (rc == -1) {
@@ -382,11 +384,13 @@ io_view_holder(struct view *v, const char *addr, const char *skip1,
 		}
 	}
 	for (p = h.list.buf; p != NULL && *p != '\0'; ) {
-		char *nl = strchr(p, '\n');
+		char *nl = strchr(p, '\n'), *tab;
 
 		*nl = '\0';
 		esc = p;
 		p = nl + 1;
+		if ((tab = strchr(esc, '\t')) != NULL)
+			*tab++ = '\0';
 		if ((skip1 != NULL && strcmp(esc, skip1) == 0) ||
 		    (skip2 != NULL && strcmp(esc, skip2) == 0))
 			continue;
@@ -399,7 +403,7 @@ io_view_holder(struct view *v, const char *addr, const char *skip1,
 			continue;
 		}
 		free(*who);
-		*who = gw_strdup(esc);
+		*who = gw_strdup(tab != NULL ? tab : e != NULL ? e->dn : esc);
 		rc = 1;
 		break;
 	}

@@ -836,9 +836,14 @@ Test(interorg, missing_and_duplicate_smtp_addresses_are_reported,
 	    NULL);
 	add_user(&b1, B1_RCPT, "ok1", "ok1@branch.example.com", "One, OK", NULL);
 	add_user(&b1, B1_RCPT, "ok2", "ok2@branch.example.com", "Two, OK", NULL);
+	/* Q250578: two entries of the requestor with one address */
+	add_user(&b1, B1_RCPT, "dupone", "dup@branch.example.com", "Dup, One",
+	    "title: First\ntelephoneNumber: +1 206 555 0101\n");
+	add_user(&b1, B1_RCPT, "duptwo", "dup@branch.example.com", "Dup, Two",
+	    "title: Second\n");
 	round_trip(&b1, NULL);
 	/* the rest of the batch arrived */
-	cr_assert_eq(ldap_count(&hq, HQ_B1, "(mail=*)"), 2);
+	cr_assert_eq(ldap_count(&hq, HQ_B1, "(mail=*)"), 3);
 	cr_assert_eq(ldap_count(&hq, HQ_B1, "(mail=ok1@branch.example.com)"), 1);
 	cr_assert_eq(ldap_count(&hq, SUFFIX, "(mail=custom@hq.example.com)"), 1);
 	/* no SMTP address: a warning where it was found, with its names */
@@ -847,8 +852,28 @@ Test(interorg, missing_and_duplicate_smtp_addresses_are_reported,
 	cr_assert_eq(events(&b1, 4096, "DisplayName=NOSMTP DirectoryName="
 	    "NOSMTP@o@BRANCH@ou@SEATTLE@cn@Recipients@cn@NOSMTP ObjDistName="
 	    "/o=BRANCH/ou=SEATTLE/cn=Recipients/cn=NOSMTP"), 1);
+	/*
+	 * the first holds the address and keeps its own data; the second is
+	 * an error naming both entries and the address
+	 */
+	{
+		char *e = ldap_entry(&hq, "cn=dup@branch.example.com," HQ_B1);
+
+		cr_assert(has(e, "displayName: Dup, One\n") &&
+		    has(e, "title: First\n") &&
+		    has(e, "telephoneNumber: +1 206 555 0101\n") &&
+		    has(e, "X500:/o=BRANCH/ou=SEATTLE/cn=Recipients/cn=dupone\n")
+		    && !has(e, "Second") && !has(e, "duptwo"), "%s", e);
+		free(e);
+	}
+	cr_assert_eq(events(&hq, 4096, "held by another entry (Dup, One, "
+	    "ObjDistName=/o=BRANCH/ou=SEATTLE/cn=Recipients/cn=dupone, earlier "
+	    "in this batch); not imported DisplayName=Dup, Two DirectoryName="
+	    "duptwo@o@BRANCH@ou@SEATTLE@cn@Recipients@cn@duptwo ObjDistName="
+	    "/o=BRANCH/ou=SEATTLE/cn=Recipients/cn=duptwo "
+	    "SMTP:dup@branch.example.com"), 1);
 	/* a duplicate: an error naming the entry and the address */
-	cr_assert_eq(events(&hq, 4096, "\"severity\":\"error\""), 1);
+	cr_assert_eq(events(&hq, 4096, "\"severity\":\"error\""), 2);
 	cr_assert_eq(events(&hq, 4096, "DirectoryName=Dup@o@BRANCH@ou@SEATTLE@"
 	    "cn@Recipients@cn@Dup ObjDistName=/o=BRANCH/ou=SEATTLE/cn=Recipients"
 	    "/cn=Dup SMTP:custom@hq.example.com"), 1);
