@@ -9,7 +9,8 @@
 # (clang) replay their crash regressions and fuzz for a few seconds each.
 #
 #   GALGATE_TEST_STAGES="release sanitize fuzz"   the stages to run (default all)
-#   GALGATE_FUZZ_SECONDS=8                        fuzzing time per target
+#   GALGATE_FUZZ_SECONDS=6                        fuzzing time per target
+#   GALGATE_TEST_JOBS=2                           integration tests at once
 #
 # The flake check: the chosen tests N times in one build while as many
 # CPU-bound jobs as there are cores load the machine; prints how many
@@ -95,7 +96,7 @@ run_suite() {	# build-dir label
 	echo "== $2: unit tests"
 	"$1/unit_tests" --jobs 2 || status=1
 	echo "== $2: integration tests"
-	"$1/integration_tests" --jobs 2 || status=1
+	"$1/integration_tests" --jobs "${GALGATE_TEST_JOBS:-2}" || status=1
 	if servers_left "$2"; then
 		status=1
 	fi
@@ -180,6 +181,9 @@ for stage in ${GALGATE_TEST_STAGES:-release sanitize fuzz}; do
 		rm -f "$log.status"
 		(
 			sanitizer_env
+			# the crash tests' points: every one in the release
+			# stage; here each failpoint's first and last pass
+			export GALGATE_CRASH_ENDS=${GALGATE_CRASH_ENDS:-1}
 			run_suite "$sanitize_build" "sanitize (ASan+UBSan+LSan)"
 			echo "$status" > "$log.status"
 		) 2>&1 | tee "$log"
@@ -199,8 +203,8 @@ for stage in ${GALGATE_TEST_STAGES:-release sanitize fuzz}; do
 		    -DGALGATE_TESTS=OFF >/dev/null
 		cmake --build build-fuzz --target fuzz -j "$(nproc)" >/dev/null
 		echo "== fuzz: crash regressions, then" \
-		    "${GALGATE_FUZZ_SECONDS:-8}s per target"
-		tests/fuzz/run.sh -t "${GALGATE_FUZZ_SECONDS:-8}" || status=1
+		    "${GALGATE_FUZZ_SECONDS:-6}s per target"
+		tests/fuzz/run.sh -t "${GALGATE_FUZZ_SECONDS:-6}" || status=1
 		;;
 	*)
 		echo "tests/run.sh: unknown stage '$stage'" >&2

@@ -28,6 +28,12 @@
 
 /* GALGATE_CRASH_FULL=1: the long version (more points, larger input). */
 int	crash_full(void);
+/*
+ * GALGATE_CRASH_ENDS=1 (the sanitize stage of tests/run.sh): each
+ * failpoint that crash_points_every would take at every pass is taken at
+ * its first and its last only; the release stage runs them all.
+ */
+int	crash_ends(void);
 
 /* One galgate run; out and err are its standard output and error. */
 struct crash_result {
@@ -88,7 +94,7 @@ void	crash_points_add(struct crash_points *, const struct crash_trace *,
  */
 void	crash_points_spread(struct crash_points *, const struct crash_trace *,
 	    const char *name, unsigned long full_max);
-/* Adds name at every pass in the trace (at most max). */
+/* Adds name at every pass in the trace (at most max; see crash_ends). */
 void	crash_points_every(struct crash_points *, const struct crash_trace *,
 	    const char *name, unsigned long max);
 /*
