@@ -45,6 +45,7 @@ enum {
 	EV_IO_FULL = 4011,		/* a full exchange sent or applied */
 	EV_IO_VALUE_DROPPED = 4012,	/* a value LDAP cannot hold */
 	EV_IO_NOT_IMPORTED = 4013,	/* outside import_domains (counts) */
+	EV_IO_ADDRESS_FREE = 4014,	/* a refused claimant imported now */
 	EV_IO_NO_SMTP = 4096		/* no SMTP address, or taken */
 };
 
@@ -189,6 +190,32 @@ struct io_apply_result {
  * and the batch lacks.  Domains are filtered on a requestor.  Returns -1
  * with exit 4 if the deletions exceed the threshold (nothing written).
  */
+/*
+ * Refused claimants of a peer (io_park.c): entries not imported because
+ * another recipient held their SMTP address, kept until it is free.
+ */
+struct io_parked {
+	struct io_entry	 e;		/* as an add, whole */
+	int		 touched;	/* a record of this batch concerned it */
+	int		 dirty;		/* to be written (or deleted) */
+	int		 dropped;
+};
+struct io_park {
+	struct io_parked *v;
+	size_t		  n;
+};
+int	io_park_load(struct io_cycle *, const char *peer, struct io_park *,
+	    struct gw_err *);
+/* The parked entry made from the sender's entry src (its DN), or NULL. */
+struct io_parked *io_park_find(struct io_park *, const char *src);
+/* Parks a copy of e (replacing what its sender entry had parked). */
+void	io_park_set(struct io_park *, const struct io_entry *e);
+void	io_park_drop(struct io_parked *);
+/* Writes what changed, in one transaction. */
+int	io_park_save(struct io_cycle *, const char *peer, struct io_park *,
+	    struct gw_err *);
+void	io_park_release(struct io_park *);
+
 int	io_apply(struct io_cycle *, const struct io_container *c,
 	    const struct io_msg *m, uint64_t floor, const char *peer,
 	    struct io_apply_result *, struct gw_err *);

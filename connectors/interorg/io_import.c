@@ -367,6 +367,9 @@ report_dup(struct view *v, const struct io_entry *r, const char *key,
 {
 	struct gw_buf why;
 
+	v->refused = 1;
+	if (v->retrying)
+		return;		/* said when it was refused */
 	gw_buf_init(&why, 0);
 	(void)gw_buf_printf(&why, "DAPIWrite: the SMTP e-mail address is held "
 	    "by another entry (%s); not imported", holder != NULL ? holder :
@@ -428,9 +431,12 @@ put_entry(struct view *v, const struct io_entry *r, const char *oldkey,
 		free(ndn);
 		return 0;
 	}
-	if (found == 1 && here->seen && !here->gone &&
+	if (found == 1 && (here->seen || v->retrying) && !here->gone &&
 	    !same_source(here, r->dn)) {
-		/* Q250578: two entries of the batch with one address */
+		/*
+		 * Q250578: two entries of the batch with one address (or
+		 * a parked claimant whose address its holder still has)
+		 */
 		free(dn);
 		report_dup_in_batch(v, r, key, here);
 		return 0;
@@ -528,6 +534,118 @@ one_record(struct view *v, const struct io_entry *r)
 	}
 }
 
+/* ---- refused claimants (io_park.c) ---- */
+
+/* A parked entry with a later record of its sender entry over it. */
+static void
+merged(const struct io_entry *parked, const struct io_entry *r,
+    struct io_entry *out)
+{
+	const struct gw_attr *a;
+	size_t i;
+
+	io_entry_init(out);
+	out->op = IO_OP_ADD;
+	out->usn = r->usn;
+	out->key = gw_strdup(r->op == IO_OP_REKEY && r->newkey != NULL ?
+	    r->newkey : r->key != NULL ? r->key : parked->key);
+	out->cls = gw_strdup(r->cls != NULL ? r->cls : parked->cls != NULL ?
+	    parked->cls : "mailbox");
+	out->dn = r->dn != NULL ? gw_strdup(r->dn) : NULL;
+	gw_record_copy(&out->attrs, &parked->attrs);
+	for (i = 0; i < r->attrs.n; i++) {
+		a = &r->attrs.attr[i];
+		gw_record_remove(&out->attrs, a->name);
+		if (a->n > 0 && a->val[0].len > 0)
+			gw_record_add(&out->attrs, a->name, a->val[0].ptr,
+			    a->val[0].len);
+	}
+}
+
+/*
+ * One record, with what was parked of its sender entry: a delete drops
+ * it; anything else is applied over it, as an add.  A record refused
+ * for its address is parked; one that went in is no longer.
+ */
+static int
+record_parking(struct view *v, const struct io_entry *r)
+{
+	struct io_parked *p = io_park_find(v->park, r->dn);
+	struct io_entry m;
+	int rc;
+
+	if (p != NULL)
+		p->touched = 1;
+	if (p != NULL && r->op == IO_OP_DELETE) {
+		io_park_drop(p);
+		p = NULL;
+	}
+	v->refused = 0;
+	if (p == NULL) {
+		if ((rc = one_record(v, r)) == 0 && v->refused &&
+		    r->op != IO_OP_DELETE)
+			io_park_set(v->park, r);
+		return rc;
+	}
+	merged(&p->e, r, &m);
+	if ((rc = one_record(v, &m)) == 0) {
+		if (v->refused)
+			io_park_set(v->park, &m);
+		else
+			io_park_drop(p);
+	}
+	io_entry_release(&m);
+	return rc;
+}
+
+/* Event 4014: a claimant refused earlier went in, its address free. */
+static void
+report_free(struct view *v, const struct io_parked *p)
+{
+	char *dn = io_dn_for(v, p->e.key);
+
+	evlog_emit(v->c->cy->ev, EV_IO_ADDRESS_FREE, GW_SEV_INFO,
+	    v->c->io->name, dn, "%s (%s) from %s: SMTP:%s, refused earlier "
+	    "because another entry held it, is free now: imported",
+	    display_of(&p->e), p->e.dn != NULL ? p->e.dn : "", v->peer,
+	    p->e.key);
+	free(dn);
+}
+
+/*
+ * The parked entries no record of this batch concerned: a full batch
+ * holds every entry of its sender, so what it lacks is gone there; else
+ * each goes in if its address is free now (event 4014), and stays parked
+ * without a second event if not.
+ */
+static int
+retry_parked(struct view *v, int full)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < v->park->n; i++) {
+		struct io_parked *p = &v->park->v[i];
+
+		if (p->touched || p->dropped)
+			continue;
+		if (full) {
+			io_park_drop(p);
+			continue;
+		}
+		v->refused = 0;
+		v->retrying = 1;
+		rc = one_record(v, &p->e);
+		v->retrying = 0;
+		if (rc == 0 && !v->refused) {
+			io_park_drop(p);
+			if (!v->c->cy->dry_run)
+				report_free(v, p);
+		}
+	}
+	return rc;
+}
+
 /* ---- applying ---- */
 
 struct outcome {
@@ -610,10 +728,12 @@ io_apply(struct io_cycle *c, const struct io_container *ct,
     struct io_apply_result *res, struct gw_err *err)
 {
 	struct strmap_slot *s;
+	struct io_park park;
 	struct view v;
 	size_t i, total, ntodo = 0;
 	int rc = -1;
 
+	memset(&park, 0, sizeof(park));
 	memset(&v, 0, sizeof(v));
 	v.c = c;
 	v.ct = ct;
@@ -628,14 +748,20 @@ io_apply(struct io_cycle *c, const struct io_container *ct,
 			ntodo++;
 	if ((m->hdr.full || ntodo > IO_PRELOAD) && io_preload(&v) == -1)
 		goto done;
+	if (io_park_load(c, peer, &park, err) == -1)
+		goto done;
+	v.park = &park;
 	for (i = 0; i < m->nent; i++) {
 		if (!m->hdr.full && m->ent[i].usn <= floor) {
 			res->skipped++;	/* applied before: a replay */
 			continue;
 		}
-		if (one_record(&v, &m->ent[i]) == -1)
+		if (record_parking(&v, &m->ent[i]) == -1)
 			goto done;
 	}
+	/* the sender's entries still refused: in now if their address is free */
+	if (retry_parked(&v, m->hdr.full) == -1)
+		goto done;
 	if (m->hdr.full) {
 		/* what this connector made here and the batch lacks */
 		i = 0;
@@ -669,6 +795,8 @@ io_apply(struct io_cycle *c, const struct io_container *ct,
 	}
 	if (write_plan(&v) == -1)
 		goto done;
+	if (!c->cy->dry_run && io_park_save(c, peer, &park, err) == -1)
+		goto done;
 	if (!c->cy->dry_run)
 		evlog_emit(c->cy->ev, m->hdr.full ? EV_IO_FULL : EV_IO_APPLIED,
 		    GW_SEV_INFO, c->io->name, ct->x500, "applied %sbatch %s "
@@ -684,6 +812,7 @@ io_apply(struct io_cycle *c, const struct io_container *ct,
 	c->cy->counts.skipped += res->skipped + res->rejected + v.outside;
 	rc = 0;
 done:
+	io_park_release(&park);
 	io_view_release(&v);
 	return rc;
 }

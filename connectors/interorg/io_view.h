@@ -32,6 +32,9 @@ struct view {
 	size_t				 outside; /* of domains */
 	struct io_apply_result		*res;
 	struct gw_err			*err;
+	struct io_park			*park;	/* refused claimants */
+	int				 refused; /* the last record was */
+	int				 retrying; /* a parked one, quietly */
 };
 
 /* names */

@@ -882,6 +882,28 @@ Test(interorg, missing_and_duplicate_smtp_addresses_are_reported,
 	cr_assert_eq(ldap_count(&b1, B1_IMP, "(mail=custom@hq.example.com)"), 0);
 	cr_assert_eq(events(&b1, 4096, "ObjDistName=/o=HQ/ou=NYC/cn=Recipients/"
 	    "cn=Custom SMTP:custom@hq.example.com"), 1);
+
+	/*
+	 * the holder deleted at the requestor: the refused claimant, which
+	 * its sender does not send again, comes in with its own data
+	 */
+	ldif(&b1, "dn: cn=dupone," B1_RCPT "\nchangetype: delete\n");
+	round_trip(&b1, NULL);
+	{
+		char *e = ldap_entry(&hq, "cn=dup@branch.example.com," HQ_B1);
+
+		cr_assert(has(e, "displayName: Dup, Two\n") &&
+		    has(e, "title: Second\n") && !has(e, "telephoneNumber") &&
+		    has(e, "X500:/o=BRANCH/ou=SEATTLE/cn=Recipients/cn=duptwo\n"),
+		    "%s", e);
+		free(e);
+	}
+	cr_assert_eq(events(&hq, 4014, "Dup, Two (/o=BRANCH/ou=SEATTLE/"
+	    "cn=Recipients/cn=duptwo) from requestor@branch.example.com: "
+	    "SMTP:dup@branch.example.com, refused earlier because another "
+	    "entry held it, is free now: imported"), 1);
+	/* said once, when it was refused */
+	cr_assert_eq(events(&hq, 4096, "DisplayName=Dup, Two"), 1);
 }
 
 /* The first message of a user's INBOX that holds needle (caller frees). */
