@@ -4,10 +4,12 @@
 
 #include "dn.h"
 #include "holders.h"
+#include "recipient.h"
 
 struct held {
-	char	*except;	/* gw_dn_key of the excepted DN, or NULL */
-	char	*holder;
+	char		*except;	/* gw_dn_key of the excepted DN, or NULL */
+	const char	*connector;	/* whose entries do not count, or NULL */
+	char		*holder;
 };
 
 static int
@@ -18,6 +20,9 @@ held_cb(void *arg, const struct gw_record *rec)
 
 	if (h->holder != NULL || rec->dn == NULL)
 		return 0;
+	if (h->connector != NULL && gw_recipient_owned(rec, h->connector,
+	    NULL))
+		return 0;
 	k = gw_dn_key(rec->dn);
 	if (h->except == NULL || strcmp(k, h->except) != 0)
 		h->holder = gw_strdup(rec->dn);
@@ -27,10 +32,12 @@ held_cb(void *arg, const struct gw_record *rec)
 
 int
 gw_smtp_held(struct gal *gal, const char *base, const char *addr,
-    const char *except_dn, char **holder, struct gw_err *err)
+    const char *except_dn, const char *except_connector, char **holder,
+    struct gw_err *err)
 {
-	static const char *const none[] = { "1.1", NULL };
-	struct held h = { NULL, NULL };
+	static const char *const owner[] = { "galgateConnector",
+	    "galgateForeignKey", NULL };
+	struct held h = { NULL, except_connector, NULL };
 	struct gw_buf f;
 	int missing, rc;
 
@@ -44,7 +51,7 @@ gw_smtp_held(struct gal *gal, const char *base, const char *addr,
 	gw_buf_addstr(&f, "))");
 	if (except_dn != NULL)
 		h.except = gw_dn_key(except_dn);
-	rc = gal_search(gal, base, GAL_SCOPE_SUB, f.buf, none, held_cb, &h,
+	rc = gal_search(gal, base, GAL_SCOPE_SUB, f.buf, owner, held_cb, &h,
 	    &missing, err);
 	gw_buf_release(&f);
 	free(h.except);

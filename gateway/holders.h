@@ -11,12 +11,13 @@
 #include "gal.h"
 
 /*
- * 1 if an entry below base other than except_dn (NULL: none excepted;
- * compared as gw_dn_key does) holds addr, case-insensitively; *holder
- * (if not NULL) is then its DN, caller frees.  0 if none does, -1 on
- * error.
+ * 1 if an entry below base holds addr, case-insensitively, other than
+ * except_dn (compared as gw_dn_key does) and the entries of the
+ * connector except_connector (either NULL: none excepted); *holder (if
+ * not NULL) is then its DN, caller frees.  0 if none does, -1 on error.
  */
 int	gw_smtp_held(struct gal *, const char *base, const char *addr,
-	    const char *except_dn, char **holder, struct gw_err *);
+	    const char *except_dn, const char *except_connector,
+	    char **holder, struct gw_err *);
 
 #endif

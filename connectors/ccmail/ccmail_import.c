@@ -13,6 +13,7 @@
 #include "address.h"
 #include "ccmail.h"
 #include "gal.h"
+#include "holders.h"
 #include "recipient.h"
 #include "state.h"
 
@@ -246,28 +247,6 @@ struct naming {
 	const char	*self;		/* the connector's name */
 };
 
-/*
- * Addresses the rest of the GAL holds.  This connector's own entries are
- * left out: the shadow names the addresses of those it knows, and one it
- * does not know was added by a cycle cut short before its shadow commit.
- * That entry's add is planned again and must get the same address, not
- * a number because its first add already holds it.
- */
-static int
-mail_cb(void *arg, const struct gw_record *rec)
-{
-	struct naming *nm = arg;
-	struct gw_attr *a = gw_record_attr(rec, "mail");
-	const char *owner = gw_record_get(rec, "galgateConnector");
-	size_t i;
-
-	if (owner != NULL && strcmp(owner, nm->self) == 0)
-		return 0;
-	for (i = 0; a != NULL && i < a->n; i++)
-		fold_use(&nm->smtp, a->val[i].ptr);
-	return 0;
-}
-
 static int
 owned_names_cb(void *arg, const void *key, size_t klen, const void *val,
     size_t vlen)
@@ -288,22 +267,40 @@ owned_names_cb(void *arg, const void *key, size_t klen, const void *val,
 	return 0;
 }
 
-/* What is in use: read once, and only when something new is named. */
+/*
+ * What this connector's own entries use: read once, and only when
+ * something new is named.  What the rest of the GAL holds is asked
+ * address by address (smtp_free).
+ */
 static int
 naming_load(struct cc_cycle *c, struct naming *nm, struct gw_err *err)
 {
-	static const char *attrs[] = { "mail", "galgateConnector", NULL };
-	int missing;
-
 	if (nm->loaded)
 		return 0;
 	nm->loaded = 1;
-	if (shadow_iter(nm->txn, c->cc->name, owned_names_cb, nm, err) == -1)
-		return -1;
-	if (c->cc->smtp_template == NULL)
+	return shadow_iter(nm->txn, c->cc->name, owned_names_cb, nm, err);
+}
+
+/*
+ * 1 if addr is free: not given in this cycle or to an entry the shadow
+ * knows, and held by no other recipient, as mail or an smtp: proxy (an
+ * indexed search).  This connector's own entries in the GAL are left
+ * out: one the shadow does not know was added by a cycle cut short
+ * before its shadow commit, its add is planned again and must get the
+ * same address, not a number because its first add already holds it.
+ * 0 if taken, -1 on error.
+ */
+static int
+smtp_free(struct cc_cycle *c, struct naming *nm, const char *addr,
+    struct gw_err *err)
+{
+	int held;
+
+	if (fold_used(&nm->smtp, addr))
 		return 0;
-	return gal_search(c->cy->gal, c->cy->conf->suffix, GAL_SCOPE_SUB,
-	    "(mail=*)", attrs, mail_cb, nm, &missing, err);
+	held = gw_smtp_held(c->cy->gal, c->cy->conf->suffix, addr, NULL,
+	    c->cc->name, NULL, err);
+	return held == -1 ? -1 : !held;
 }
 
 static int
@@ -312,6 +309,7 @@ new_identity(struct cc_cycle *c, struct naming *nm, const struct cc_entry *e,
 {
 	char *base, *sn, *given, *cand;
 	unsigned n;
+	int free_;
 
 	if (naming_load(c, nm, err) == -1)
 		return -1;
@@ -335,12 +333,14 @@ new_identity(struct cc_cycle *c, struct naming *nm, const struct cc_entry *e,
 	if (cand == NULL)
 		return 0;
 	now->smtp = gw_strdup(cand);
-	for (n = 2; fold_used(&nm->smtp, now->smtp); n++) {
+	for (n = 2; (free_ = smtp_free(c, nm, now->smtp, err)) == 0; n++) {
 		free(now->smtp);
 		now->smtp = gw_smtp_number(cand, n);
 	}
-	fold_use(&nm->smtp, now->smtp);
 	free(cand);
+	if (free_ == -1)
+		return -1;
+	fold_use(&nm->smtp, now->smtp);
 	return 0;
 }
 

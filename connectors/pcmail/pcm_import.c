@@ -660,7 +660,7 @@ free_address(struct pcm_import *im, const struct pcm_ent *e,
 		if (!held)
 			held = gw_smtp_held(im->c->cy->gal,
 			    im->c->cy->conf->suffix, addr, e->origin_dn, NULL,
-			    err);
+			    NULL, err);
 		if (held == 0) {
 			strmap_put(&im->smtp_given, f, (void *)1);
 			free(f);

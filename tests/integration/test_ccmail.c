@@ -727,3 +727,43 @@ Test(ccmail, a_refused_transaction_falls_back_to_single_writes,
 	    "%s", o.text);
 	out_free(&o);
 }
+
+Test(ccmail, an_address_another_recipient_holds_gets_a_number,
+    .init = setup, .fini = teardown)
+{
+	struct ccm_import_result res;
+
+	/* one holds the address as mail, one as a secondary smtp: proxy */
+	cr_assert_eq(ldap_apply(&env, "dn: cn=AJonesHQ," RCPT "\nchangetype: "
+	    "add\nobjectClass: inetOrgPerson\nobjectClass: galgateRecipient\n"
+	    "cn: AJonesHQ\nsn: Jones\nmail: ann.jones@cc.example\n"), 0);
+	cr_assert_eq(ldap_apply(&env, "dn: cn=JSmithHQ," RCPT "\nchangetype: "
+	    "add\nobjectClass: inetOrgPerson\nobjectClass: galgateRecipient\n"
+	    "cn: JSmithHQ\nsn: Smith\nmail: js@contoso.example\n"
+	    "galgateProxyAddress: SMTP:js@contoso.example\n"
+	    "galgateProxyAddress: smtp:jimmy.smith@cc.example\n"), 0);
+	cr_assert_eq(ccm_add_entry(m, "Jones, Ann", 'L', NULL, NULL, NULL,
+	    NULL), 0);
+	cr_assert_eq(ccm_add_entry(m, "Smith, Jimmy", 'L', NULL, NULL, NULL,
+	    NULL), 0);
+	cr_assert_eq(ccm_add_entry(m, "Lee, Kim", 'L', NULL, NULL, NULL, NULL),
+	    0);
+	cr_assert_eq(round_trip(&res), 0);
+	cr_assert_eq(ldap_count(SUFFIX, "(&(galgateConnector=cc)"
+	    "(mail=ann.jones2@cc.example))"), 1);
+	cr_assert_eq(ldap_count(SUFFIX, "(&(galgateConnector=cc)"
+	    "(mail=jimmy.smith2@cc.example))"), 1);
+	cr_assert_eq(ldap_count(SUFFIX, "(&(galgateConnector=cc)"
+	    "(mail=kim.lee@cc.example))"), 1);
+	/* one address, one recipient: each held once */
+	cr_assert_eq(ldap_count(SUFFIX, "(|(mail=ann.jones@cc.example)"
+	    "(galgateProxyAddress=smtp:ann.jones@cc.example))"), 1);
+	cr_assert_eq(ldap_count(SUFFIX, "(|(mail=jimmy.smith@cc.example)"
+	    "(galgateProxyAddress=smtp:jimmy.smith@cc.example))"), 1);
+	/* the holder gone, the address given stays where it is */
+	cr_assert_eq(ldap_apply(&env, "dn: cn=AJonesHQ," RCPT "\nchangetype: "
+	    "delete\n"), 0);
+	cr_assert_eq(round_trip(&res), 0);
+	cr_assert_eq(ldap_count(SUFFIX, "(&(galgateConnector=cc)"
+	    "(mail=ann.jones2@cc.example))"), 1);
+}
