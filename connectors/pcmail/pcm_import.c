@@ -724,6 +724,46 @@ done:
 	return rc;
 }
 
+/*
+ * One SMTP address, one recipient: a new user whose own address
+ * (SMTP:x) another recipient holds, as mail or an smtp: proxy, or one
+ * of this batch took first, is not imported (event 3327).  1 refused, 0
+ * not, -1 error.
+ */
+static int
+refuse_held(struct pcm_import *im, struct pcm_ent *e, struct gw_err *err)
+{
+	struct gw_recipient r;
+	char *holder = NULL, *f = NULL;
+	int held = 0;
+
+	gw_recipient_from_record(&e->want, &r);
+	if (r.smtp == NULL)
+		goto done;
+	f = gw_fold(r.smtp);
+	if (strmap_has(&im->smtp_given, f))
+		holder = gw_strdup("an entry earlier in this batch");
+	else if ((held = gw_smtp_held(im->c->cy->gal, im->c->cy->conf->suffix,
+	    r.smtp, NULL, NULL, &holder, err)) == -1)
+		goto done;
+	if (holder == NULL) {
+		strmap_put(&im->smtp_given, f, (void *)1);
+		goto done;
+	}
+	held = 1;
+	event(im, EV_PCM_ADDR_TAKEN, GW_SEV_ERROR, e->key, im->peer->id, 0,
+	    "%s (%s): its SMTP address %s is held by %s: not imported",
+	    r.field[GW_F_DISPLAY] != NULL ? r.field[GW_F_DISPLAY] : "", e->key,
+	    r.smtp, holder);
+	im->c->cy->counts.skipped++;
+	e->alive = 0;
+done:
+	free(f);
+	free(holder);
+	gw_recipient_release(&r);
+	return held;
+}
+
 int
 pcm_import_finish(struct pcm_import *im, struct gw_err *err)
 {
@@ -742,6 +782,14 @@ pcm_import_finish(struct pcm_import *im, struct gw_err *err)
 				(void)new_change(im, PH_DELETE, GW_OP_DELETE,
 				    e->origin_dn);
 			continue;
+		}
+		if (e->origin_dn == NULL) {
+			int refused = refuse_held(im, e, err);
+
+			if (refused == -1)
+				return -1;
+			if (refused)
+				continue;
 		}
 		if (assign_smtp(im, e, err) == -1)
 			return -1;

@@ -848,6 +848,9 @@ Test(pcmail, smtp_template_gives_ms_mail_users_an_address_kept_for_life,
 	pcr_add(m1, "Smith, Jimmy", "JSMITH2", NULL);
 	pcr_add(m1, "Okafor, Chidi", "COKAFOR", "- Surname:/Okafor\r\n"
 	    "- Given Name:/Chidi\r\n");
+	/* users whose own address another recipient holds: not imported */
+	pcr_add_addr(m1, "Annie Desk", "SMTP:annie@contoso.example");
+	pcr_add_addr(m1, "Ann Alias", "SMTP:Ann.Jones@ms.contoso.example");
 	free(pcr_send(m1, "UPDATE"));
 	pcr_add(m2, "Lee, Kim", "KLEE", NULL);
 	free(pcr_send(m2, "UPDATE"));
@@ -866,6 +869,17 @@ Test(pcmail, smtp_template_gives_ms_mail_users_an_address_kept_for_life,
 	mail_is(S1BASE, "Jones, Ann", "ann.jones2@ms.contoso.example");
 	mail_is(S1BASE, "Okafor, Chidi", "chidi.okafor@ms.contoso.example");
 	mail_is(S2BASE, "Lee, Kim", "klee@seapo2.contoso.example");
+	cr_assert_eq(ldap_count(S1BASE, "(|(displayName=Annie Desk)"
+	    "(displayName=Ann Alias))"), 0);
+	t = events();
+	cr_assert(strstr(t, "Annie Desk (SMTP:annie@contoso.example): its SMTP "
+	    "address annie@contoso.example is held by cn=AJonesHQ,"
+	    "cn=Recipients,ou=HQ,o=Contoso,dc=example,dc=com: not imported")
+	    != NULL, "%s", t);
+	cr_assert(strstr(t, "Ann Alias (SMTP:Ann.Jones@ms.contoso.example): its "
+	    "SMTP address Ann.Jones@ms.contoso.example is held by "
+	    "cn=AJonesHQ,") != NULL, "%s", t);
+	free(t);
 	/* Outlook's filter finds them now: it asks for (mail=*) */
 	cr_assert_eq(ldap_count(SUFFIX, "(&(mail=*)(|(mail=oka*)(|(cn=oka*)"
 	    "(|(sn=oka*)(givenName=oka*)))))"), 1);
