@@ -30,6 +30,20 @@ held_cb(void *arg, const struct gw_record *rec)
 	return 0;
 }
 
+char *
+gw_smtp_filter(const char *addr)
+{
+	struct gw_buf f;
+
+	gw_buf_init(&f, 0);
+	gw_buf_addstr(&f, "(|(mail=");
+	gw_filter_escape(&f, addr, strlen(addr));
+	gw_buf_addstr(&f, ")(galgateProxyAddress=smtp:");
+	gw_filter_escape(&f, addr, strlen(addr));
+	gw_buf_addstr(&f, "))");
+	return gw_buf_detach(&f);
+}
+
 int
 gw_smtp_held(struct gal *gal, const char *base, const char *addr,
     const char *except_dn, const char *except_connector, char **holder,
@@ -38,22 +52,16 @@ gw_smtp_held(struct gal *gal, const char *base, const char *addr,
 	static const char *const owner[] = { "galgateConnector",
 	    "galgateForeignKey", NULL };
 	struct held h = { NULL, except_connector, NULL };
-	struct gw_buf f;
+	char *filter = gw_smtp_filter(addr);
 	int missing, rc;
 
 	if (holder != NULL)
 		*holder = NULL;
-	gw_buf_init(&f, 0);
-	gw_buf_addstr(&f, "(|(mail=");
-	gw_filter_escape(&f, addr, strlen(addr));
-	gw_buf_addstr(&f, ")(galgateProxyAddress=smtp:");
-	gw_filter_escape(&f, addr, strlen(addr));
-	gw_buf_addstr(&f, "))");
 	if (except_dn != NULL)
 		h.except = gw_dn_key(except_dn);
-	rc = gal_search(gal, base, GAL_SCOPE_SUB, f.buf, owner, held_cb, &h,
+	rc = gal_search(gal, base, GAL_SCOPE_SUB, filter, owner, held_cb, &h,
 	    &missing, err);
-	gw_buf_release(&f);
+	free(filter);
 	free(h.except);
 	if (rc == -1) {
 		free(h.holder);

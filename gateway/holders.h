@@ -10,6 +10,9 @@
 
 #include "gal.h"
 
+/* The filter of the entries that hold addr (caller frees). */
+char	*gw_smtp_filter(const char *addr);
+
 /*
  * 1 if an entry below base holds addr, case-insensitively, other than
  * except_dn (compared as gw_dn_key does) and the entries of the

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gal.h"
+#include "holders.h"
 #include "io_view.h"
 #include "recipient.h"
 
@@ -364,24 +365,13 @@ io_view_holder(struct view *v, const char *addr, const char *skip1,
 	if ((p = strmap_get(&v->mail, k)) != NULL)
 		gw_buf_addstr(&h.list, p);
 	free(k);
-	{
-		struct gw_buf f;
-
-		gw_buf_init(&f, 0);
-		gw_buf_addstr(&f, "(|(mail=");
-		gw_filter_escape(&f, addr, strlen(addr));
-		gw_buf_addstr(&f, ")(galgateProxyAddress=smtp:");
-		gw_filter_escape(&f, addr, strlen(addr));
-		gw_buf_addstr(&f, "))");
-		filter = gw_buf_detach(&f);
-		rc = gal_search(v->c->cy->gal, v->c->io->suffix, GAL_SCOPE_SUB,
-		    filter, attrs, holder_dn_cb, &h, &missing, v->err);
-		free(filter);
-		gw_buf_release(&f);
-		if (rc == -1) {
-			gw_buf_release(&h.list);
-			return -1;
-		}
+	filter = gw_smtp_filter(addr);
+	rc = gal_search(v->c->cy->gal, v->c->io->suffix, GAL_SCOPE_SUB,
+	    filter, attrs, holder_dn_cb, &h, &missing, v->err);
+	free(filter);
+	if (rc == -1) {
+		gw_buf_release(&h.list);
+		return -1;
 	}
 	for (p = h.list.buf; p != NULL && *p != '\0'; ) {
 		char *nl = strchr(p, '\n'), *tab;
