@@ -11,41 +11,6 @@
 
 #include "deploy_helpers.h"
 
-int
-free_port(void)
-{
-	static int given[16];
-	static size_t ngiven;
-	struct sockaddr_in sa;
-	socklen_t len;
-	int fd, port, tries;
-	size_t i;
-
-	for (tries = 0; tries < 50; tries++) {
-		fd = socket(AF_INET, SOCK_STREAM, 0);
-		cr_assert(fd >= 0, "socket");
-		memset(&sa, 0, sizeof(sa));
-		sa.sin_family = AF_INET;
-		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		sa.sin_port = 0;
-		cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0,
-		    "bind 127.0.0.1:0");
-		len = sizeof(sa);
-		cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-		close(fd);
-		port = ntohs(sa.sin_port);
-		for (i = 0; i < ngiven && given[i] != port; i++)
-			;
-		if (i == ngiven) {
-			if (ngiven < sizeof(given) / sizeof(given[0]))
-				given[ngiven++] = port;
-			return port;
-		}
-	}
-	cr_assert_fail("no free port");
-	return -1;
-}
-
 char *
 shq(const char *s)
 {

@@ -8,13 +8,10 @@
 #include <stddef.h>
 
 #include "harness.h"
+#include "ports.h"
 
 #define SLAPD_LAUNCHER	GALGATE_SOURCE_DIR "/deploy/galgate-slapd"
 #define CCMAIL_SAMPLES	GALGATE_SOURCE_DIR "/deploy/samples/ccmail/export"
-
-/* A free TCP port on 127.0.0.1 (the kernel's choice, never the same twice
- * in one process). */
-int	 free_port(void);
 
 /* s in single quotes for sh, with embedded quotes escaped; malloc'd. */
 char	*shq(const char *s);

@@ -22,6 +22,7 @@
 
 #include "harness.h"
 #include "mailserver.h"
+#include "ports.h"
 
 #define POSTCONF	"/usr/sbin/postconf"
 #define POSTFIX		"/usr/sbin/postfix"
@@ -36,24 +37,6 @@ sleep_ms(int ms)
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 
 	nanosleep(&ts, NULL);
-}
-
-static int
-port_free(int port)
-{
-	struct sockaddr_in sa;
-	int fd, one = 1, ok;
-
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		return 0;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((unsigned short)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ok = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-	close(fd);
-	return ok;
 }
 
 static int
@@ -73,19 +56,13 @@ port_open(int port)
 	return ok;
 }
 
-/* Three free ports, from a start that differs between concurrent tests. */
+/* Three ports nobody else takes while the servers start. */
 static void
 pick_ports(struct mailserver *ms)
 {
-	int p = 20000 + (int)(getpid() % 2000) * 8, got = 0, ports[3];
-
-	for (; got < 3 && p < 60000; p++)
-		if (port_free(p))
-			ports[got++] = p;
-	cr_assert_eq(got, 3, "no free loopback ports");
-	ms->smtp_port = ports[0];
-	ms->imap_port = ports[1];
-	ms->lmtp_port = ports[2];
+	ms->smtp_port = test_port();
+	ms->imap_port = test_port();
+	ms->lmtp_port = test_port();
 }
 
 static void

@@ -234,7 +234,7 @@ Test(deploy, daemon_works_inside_the_units_sandbox,
 
 	o = run("sh " GALGATE_SOURCE_DIR "/tests/integration/unit-sandbox.sh "
 	    "%s %s %d " SANDBOX_EXEC " " CCMAIL_SAMPLES, root, env.dir,
-	    free_port());
+	    test_port());
 	cr_assert_eq(o.status, 0, "%s", o.text);
 	if (strstr(o.text, "user: the test's own") != NULL)
 		fprintf(stderr, "deploy: not root: the sandboxed galgate ran as "

@@ -89,7 +89,7 @@ setup(void)
 	for (i = 0; i < NSRV; i++) {
 		snprintf(srv[i].dir, sizeof(srv[i].dir), "%s/%s", env.dir,
 		    i == P1 ? "p1" : i == P2 ? "p2" : "c");
-		srv[i].port = free_port();
+		srv[i].port = test_port();
 	}
 	/* the replicas' shared rootdn password, galgate's bind password */
 	snprintf(secret, sizeof(secret), "%s/repl.secret", env.dir);
