@@ -437,6 +437,31 @@ gw_recipient_rdn(const char *v)
 	return gw_buf_detach(&b);
 }
 
+char *
+gw_recipient_dn(const char *key, const char *container)
+{
+	struct gw_buf b;
+	char *rdn = gw_recipient_rdn(key);
+
+	gw_buf_init(&b, 0);
+	gw_buf_printf(&b, "%s,%s", rdn, container);
+	free(rdn);
+	return gw_buf_detach(&b);
+}
+
+char *
+gw_recipient_x500(const char *key, const struct gw_dn *container)
+{
+	struct gw_dn dn;
+	char *s;
+
+	gw_dn_copy(&dn, container);
+	gw_dn_push(&dn, "cn", key);
+	s = gw_dn_x500_str(&dn);
+	gw_dn_release(&dn);
+	return s;
+}
+
 void
 gw_recipient_renamed(struct gw_record *rec, const char *oldv,
     const char *newv)

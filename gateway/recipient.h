@@ -153,6 +153,21 @@ void	gw_recipient_from_record(const struct gw_record *,
 char	*gw_recipient_rdn(const char *v);
 
 /*
+ * The one DN rule of every connector: the entry of a foreign recipient is
+ * named by its foreign key (unique in its system, and unchanged when its
+ * display name changes), gw_recipient_rdn(key) in the connector's import
+ * container (container: its LDAP form).  Caller frees.
+ */
+char	*gw_recipient_dn(const char *key, const char *container);
+
+/*
+ * That entry's X.500 DN (legacyExchangeDN), the import container given
+ * parsed.  Caller frees.
+ */
+struct gw_dn;
+char	*gw_recipient_x500(const char *key, const struct gw_dn *container);
+
+/*
  * What a rename to gw_recipient_rdn(newv), the old RDN deleted, does to
  * the entry's record: the naming value oldv gives way to newv (after the
  * other names, where slapd puts it).

@@ -33,26 +33,13 @@ cc_owned_free(struct cc_owned *o)
 char *
 cc_entry_dn(struct cc_cycle *c, const char *name)
 {
-	struct gw_buf b;
-
-	gw_buf_init(&b, 0);
-	gw_buf_addstr(&b, "cn=");
-	gw_ldap_escape_value(&b, name, strlen(name));
-	gw_buf_printf(&b, ",%s", c->cc->import_ldap);
-	return gw_buf_detach(&b);
+	return gw_recipient_dn(name, c->cc->import_ldap);
 }
 
 static char *
 entry_x500(struct cc_cycle *c, const char *name)
 {
-	struct gw_dn dn;
-	char *s;
-
-	gw_dn_copy(&dn, &c->cc->import_dn);
-	gw_dn_push(&dn, "cn", name);
-	s = gw_dn_x500_str(&dn);
-	gw_dn_release(&dn);
-	return s;
+	return gw_recipient_x500(name, &c->cc->import_dn);
 }
 
 /*

@@ -16,26 +16,13 @@
 char *
 io_dn_for(const struct view *v, const char *key)
 {
-	struct gw_buf b;
-
-	gw_buf_init(&b, 0);
-	gw_buf_addstr(&b, "cn=");
-	gw_ldap_escape_value(&b, key, strlen(key));
-	gw_buf_printf(&b, ",%s", v->ct->ldap);
-	return gw_buf_detach(&b);
+	return gw_recipient_dn(key, v->ct->ldap);
 }
 
 char *
 io_x500_for(const struct view *v, const char *key)
 {
-	struct gw_dn dn;
-	char *s;
-
-	gw_dn_copy(&dn, &v->ct->dn);
-	gw_dn_push(&dn, "cn", key);
-	s = gw_dn_x500_str(&dn);
-	gw_dn_release(&dn);
-	return s;
+	return gw_recipient_x500(key, &v->ct->dn);
 }
 
 /* The LDAP DN, in this GAL, of a sender's X.500 DN (normalized), or NULL. */

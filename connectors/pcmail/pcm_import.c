@@ -112,26 +112,13 @@ pcm_import_free(struct pcm_import *im)
 static char *
 dn_for(struct pcm_import *im, const char *key)
 {
-	struct gw_buf b;
-	char *rdn = gw_recipient_rdn(key);
-
-	gw_buf_init(&b, 0);
-	gw_buf_printf(&b, "%s,%s", rdn, im->peer->import_ldap);
-	free(rdn);
-	return gw_buf_detach(&b);
+	return gw_recipient_dn(key, im->peer->import_ldap);
 }
 
 static char *
 x500_for(struct pcm_import *im, const char *key)
 {
-	struct gw_dn dn;
-	char *s;
-
-	gw_dn_copy(&dn, &im->peer->import_dn);
-	gw_dn_push(&dn, "cn", key);
-	s = gw_dn_x500_str(&dn);
-	gw_dn_release(&dn);
-	return s;
+	return gw_recipient_x500(key, &im->peer->import_dn);
 }
 
 static struct pcm_ent *

@@ -17,7 +17,7 @@
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
 
-#define ATTR_NAMES_LEFT	90
+#define ATTR_NAMES_LEFT	87
 
 static const char *const exempt[] = {
 	"interorg/iosync.c", "interorg/iosync.h", "interorg/iosync_parse.c",

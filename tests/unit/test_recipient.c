@@ -3,6 +3,7 @@
 
 #include <criterion/criterion.h>
 
+#include "dn.h"
 #include "recipient.h"
 
 static void
@@ -351,4 +352,29 @@ Test(recipient, a_rename_moves_the_naming_value)
 	rdn = gw_recipient_rdn("Smith, Jimmy+1");
 	cr_assert_str_eq(rdn, "cn=Smith\\, Jimmy\\+1");
 	free(rdn);
+}
+
+Test(recipient, one_dn_rule_names_an_entry_by_its_key)
+{
+	struct gw_dn container;
+	struct gw_err err;
+	char *dn, *x500;
+
+	gw_err_init(&err);
+	gw_dn_init(&container);
+	cr_assert_eq(gw_dn_parse_x500("/o=Contoso/ou=HQ/cn=MSMail", &container,
+	    &err), 0);
+	dn = gw_recipient_dn("PCM:CONTOSO/LAGOSPO/COKAFOR",
+	    "cn=MSMail,ou=HQ,o=Contoso,dc=example,dc=com");
+	cr_assert_str_eq(dn, "cn=PCM:CONTOSO/LAGOSPO/COKAFOR,cn=MSMail,ou=HQ,"
+	    "o=Contoso,dc=example,dc=com");
+	x500 = gw_recipient_x500("PCM:CONTOSO/LAGOSPO/COKAFOR", &container);
+	cr_assert_str_eq(x500,
+	    "/o=Contoso/ou=HQ/cn=MSMail/cn=PCM:CONTOSO\\/LAGOSPO\\/COKAFOR");
+	free(dn);
+	free(x500);
+	dn = gw_recipient_dn("Müller, Ann", "cn=ccMail,o=Contoso");
+	cr_assert_str_eq(dn, "cn=Müller\\, Ann,cn=ccMail,o=Contoso");
+	free(dn);
+	gw_dn_release(&container);
 }
