@@ -57,6 +57,13 @@ rdn_equal(const struct gw_rdn *a, const struct gw_rdn *b)
 	    gw_strcaseeq(a->value, b->value);
 }
 
+const char *
+gw_dn_site(const struct gw_dn *dn)
+{
+	return dn->n >= 2 && gw_strcaseeq(dn->rdn[1].type, "ou") ?
+	    dn->rdn[1].value : NULL;
+}
+
 int
 gw_dn_within(const struct gw_dn *a, const struct gw_dn *b)
 {

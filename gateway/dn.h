@@ -43,6 +43,9 @@ void	gw_dn_copy(struct gw_dn *dst, const struct gw_dn *src);
 /* 1 if a is b or below b; types and values compared case-insensitively. */
 int	gw_dn_within(const struct gw_dn *a, const struct gw_dn *b);
 int	gw_dn_equal(const struct gw_dn *, const struct gw_dn *);
+/* The Exchange site of an entry: its second RDN's value when that is an
+ * ou (/o=Org/ou=Site/...); NULL otherwise. */
+const char *gw_dn_site(const struct gw_dn *);
 
 /* Form of a string: '/' first is X.500, "@o@" inside is DAPI, else LDAP. */
 enum gw_dn_form gw_dn_detect(const char *);

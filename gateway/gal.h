@@ -17,6 +17,9 @@
 
 struct gal;
 
+/* The filter every entry matches. */
+#define GAL_FILTER_ALL	"(objectClass=*)"
+
 enum gal_scope {
 	GAL_SCOPE_BASE,
 	GAL_SCOPE_ONE,

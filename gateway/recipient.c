@@ -176,6 +176,76 @@ gw_recipient_managed(const int filled[GW_F_COUNT])
 	return v;
 }
 
+static void
+attrs_add(const char **v, size_t *n, const char *name)
+{
+	size_t k;
+
+	for (k = 0; k < *n; k++)
+		if (gw_strcaseeq(v[k], name))
+			return;
+	v[(*n)++] = name;
+}
+
+const char **
+gw_recipient_attrs(const int *fields, int what, const char *const *extra)
+{
+	static const char *const identity[] = { "entryUUID", "objectClass",
+	    "displayName", "cn", "galgateRecipientType", "galgateHidden",
+	    "galgateTrustLevel", "galgateConnector", "galgateForeignKey",
+	    "legacyExchangeDN", NULL };
+	size_t n = 0, cap = sizeof(identity) / sizeof(*identity) + GW_F_COUNT +
+	    5, k;
+	const char **v;
+	int f;
+
+	for (k = 0; extra != NULL && extra[k] != NULL; k++)
+		cap++;
+	v = gw_calloc(cap, sizeof(*v));
+	for (k = 0; identity[k] != NULL; k++)
+		attrs_add(v, &n, identity[k]);
+	for (f = 0; f < GW_F_COUNT; f++)
+		if (fields == NULL || fields[f])
+			attrs_add(v, &n, field_attr[f]);
+	if (what & GW_READ_ADDRESSES) {
+		attrs_add(v, &n, "mail");
+		attrs_add(v, &n, "galgateProxyAddress");
+	}
+	if (what & GW_READ_MEMBERS)
+		attrs_add(v, &n, "member");
+	if (what & GW_READ_NAMES) {
+		attrs_add(v, &n, "sn");
+		attrs_add(v, &n, "givenName");
+	}
+	for (k = 0; extra != NULL && extra[k] != NULL; k++)
+		attrs_add(v, &n, extra[k]);
+	v[n] = NULL;
+	return v;
+}
+
+static int
+has_class(const struct gw_record *rec, const char *cls)
+{
+	const struct gw_attr *a = gw_record_attr(rec, "objectClass");
+	size_t i;
+
+	for (i = 0; a != NULL && i < a->n; i++)
+		if (gw_strcaseeq(a->val[i].ptr, cls))
+			return 1;
+	return 0;
+}
+
+int
+gw_recipient_visible(const struct gw_record *rec)
+{
+	const char *hidden = gw_record_get(rec, "galgateHidden");
+
+	if (hidden != NULL && gw_strcaseeq(hidden, "TRUE"))
+		return 0;
+	return has_class(rec, "inetOrgPerson") ||
+	    has_class(rec, "groupOfNames");
+}
+
 void
 gw_name_split(const char *display, char **surname, char **given)
 {
@@ -415,12 +485,91 @@ gw_recipient_from_record(const struct gw_record *rec, struct gw_recipient *r)
 	r->x500 = dup_first(rec, "legacyExchangeDN");
 }
 
+const char *const gw_recipient_owner_attrs[] = { "galgateConnector",
+	"galgateForeignKey", NULL };
+
+const char *
+gw_recipient_owner(const struct gw_record *rec)
+{
+	return gw_record_get(rec, "galgateConnector");
+}
+
+const char *
+gw_recipient_key(const struct gw_record *rec)
+{
+	return gw_record_get(rec, "galgateForeignKey");
+}
+
+char *
+gw_recipient_owner_filter(const char *connector)
+{
+	return gw_filter_eq("galgateConnector", connector);
+}
+
+const char *
+gw_recipient_proxy(const struct gw_record *rec, const char *type)
+{
+	const struct gw_attr *a = gw_record_attr(rec, "galgateProxyAddress");
+	size_t i, n = strlen(type);
+
+	for (i = 0; a != NULL && i < a->n; i++)
+		if (a->val[i].len > n && a->val[i].ptr[n] == ':' &&
+		    gw_strncaseeq(a->val[i].ptr, type, n))
+			return a->val[i].ptr + n + 1;
+	return NULL;
+}
+
+char *
+gw_recipient_proxy_filter(const char *proxy)
+{
+	return gw_filter_eq("galgateProxyAddress", proxy);
+}
+
+void
+gw_recipient_each_smtp(const struct gw_record *rec,
+    void (*fn)(void *, const char *), void *arg)
+{
+	const struct gw_attr *a;
+	size_t i;
+
+	if ((a = gw_record_attr(rec, "mail")) != NULL)
+		for (i = 0; i < a->n; i++)
+			fn(arg, a->val[i].ptr);
+	if ((a = gw_record_attr(rec, "galgateProxyAddress")) != NULL)
+		for (i = 0; i < a->n; i++)
+			if (gw_strncaseeq(a->val[i].ptr, "smtp:", 5))
+				fn(arg, a->val[i].ptr + 5);
+}
+
+struct holds {
+	const char	*addr;
+	int		 found;
+};
+
+static void
+holds_cb(void *arg, const char *addr)
+{
+	struct holds *h = arg;
+
+	if (gw_strcaseeq(addr, h->addr))
+		h->found = 1;
+}
+
+int
+gw_recipient_holds(const struct gw_record *rec, const char *addr)
+{
+	struct holds h = { addr, 0 };
+
+	gw_recipient_each_smtp(rec, holds_cb, &h);
+	return h.found;
+}
+
 int
 gw_recipient_owned(const struct gw_record *rec, const char *connector,
     const char *key)
 {
-	const char *owner = gw_record_get(rec, "galgateConnector");
-	const char *fk = gw_record_get(rec, "galgateForeignKey");
+	const char *owner = gw_recipient_owner(rec);
+	const char *fk = gw_recipient_key(rec);
 
 	return owner != NULL && strcmp(owner, connector) == 0 && fk != NULL &&
 	    (key == NULL || gw_strcaseeq(fk, key));

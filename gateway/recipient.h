@@ -108,6 +108,33 @@ int	gw_rcpt_value_ok(enum gw_rcpt_field f, const char *v);
  */
 const char **gw_recipient_managed(const int filled[GW_F_COUNT]);
 
+/* A search filter for the entries that are recipients: people and lists. */
+#define GW_RCPT_FILTER \
+	"(|(objectClass=inetOrgPerson)(objectClass=groupOfNames))"
+/* ... and of those, the ones the administrator did not hide. */
+#define GW_RCPT_FILTER_VISIBLE \
+	"(&" GW_RCPT_FILTER "(!(galgateHidden=TRUE)))"
+
+/* What gw_recipient_attrs reads beside the identity and the fields. */
+#define GW_READ_ADDRESSES	0x1	/* mail and the proxy addresses */
+#define GW_READ_MEMBERS		0x2	/* a list's members */
+#define GW_READ_NAMES		0x4	/* sn, givenName, every cn value */
+
+/*
+ * The attributes a search reads to give gw_recipient_from_record what a
+ * caller needs: always the entry's identity (entryUUID, objectClass, the
+ * display name and first cn, type, hidden, trust level, owner, key and
+ * X.500 DN), the attribute of each field with fields[f] nonzero (every
+ * field where fields is NULL), what the GW_READ_* bits in what name, and
+ * the NULL-terminated extra names.  What is not read is absent from the
+ * recipient.  NULL-terminated; the caller frees the array, not the names.
+ */
+const char **gw_recipient_attrs(const int *fields, int what,
+	    const char *const *extra);
+
+/* 1 if the entry is a recipient the administrator did not hide. */
+int	gw_recipient_visible(const struct gw_record *);
+
 /*
  * A display name split into surname and given name, the one rule of
  * every connector (FORMATS.md): "Last, First" gives both, trimmed.
@@ -174,6 +201,31 @@ char	*gw_recipient_x500(const char *key, const struct gw_dn *container);
  */
 void	gw_recipient_renamed(struct gw_record *, const char *oldv,
 	    const char *newv);
+
+/* The attributes gw_recipient_owner and gw_recipient_key read. */
+extern const char *const gw_recipient_owner_attrs[];
+/* The connector that owns the entry, and its key there; NULL if none. */
+const char *gw_recipient_owner(const struct gw_record *);
+const char *gw_recipient_key(const struct gw_record *);
+/* The filter of the entries connector owns (caller frees). */
+char	*gw_recipient_owner_filter(const char *connector);
+
+/*
+ * The address part of the entry's first proxy address of the given type
+ * ("X500" finds "X500:/o=..."), case-insensitively; NULL if none.
+ */
+const char *gw_recipient_proxy(const struct gw_record *, const char *type);
+/* The filter of the entries that hold proxy, "TYPE:address" (caller frees). */
+char	*gw_recipient_proxy_filter(const char *proxy);
+
+/*
+ * Calls fn for each SMTP address the entry holds: mail's values, then
+ * the address of each smtp: proxy (the primary's SMTP: one among them).
+ */
+void	gw_recipient_each_smtp(const struct gw_record *,
+	    void (*fn)(void *arg, const char *addr), void *arg);
+/* 1 if the entry holds addr as one of those, case-insensitively. */
+int	gw_recipient_holds(const struct gw_record *, const char *addr);
 
 /*
  * 1 if the entry is one that connector made from a foreign entry: its

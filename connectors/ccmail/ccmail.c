@@ -321,7 +321,7 @@ adopt_existing(struct apply *a, size_t bi, struct gw_err *err)
 
 	if ((found = gal_read(c->cy->gal, ch->dn, NULL, &old, err)) == -1)
 		return -1;
-	want = gw_record_get(&ch->rec, "galgateForeignKey");
+	want = gw_recipient_key(&ch->rec);
 	if (!found || want == NULL ||
 	    !gw_recipient_owned(&old, c->cc->name, want)) {
 		c->cy->counts.errors++;
@@ -459,7 +459,7 @@ apply_ldap(struct cc_cycle *c, struct gw_err *err)
 	txn = c->cy->conf->transactions && nadds >= CC_TXN_MIN &&
 	    !c->cy->dry_run;
 	if (txn && gal_search(c->cy->gal, c->cc->import_ldap, GAL_SCOPE_ONE,
-	    "(objectClass=*)", attrs, existing_cb, &existing, &missing,
+	    GAL_FILTER_ALL, attrs, existing_cb, &existing, &missing,
 	    err) == -1)
 		goto done;
 	for (i = 0; i < c->nplan; i++) {

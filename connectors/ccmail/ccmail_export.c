@@ -12,6 +12,7 @@
 #include "ccmail.h"
 #include "gal.h"
 #include "journal.h"
+#include "recipient.h"
 #include "state.h"
 
 void
@@ -35,69 +36,75 @@ struct collect {
 	struct strmap	 seen;		/* then: folded DNs collected */
 };
 
+/* Takes field f of rc (the struct no longer holds it). */
+static char *
+take(struct gw_recipient *rc, enum gw_rcpt_field f)
+{
+	char *v = rc->field[f];
+
+	rc->field[f] = NULL;
+	return v;
+}
+
 static int
 collect_cb(void *arg, const struct gw_record *rec)
 {
 	struct collect *co = arg;
 	struct cc_cycle *c = co->c;
-	const char *owner = gw_record_get(rec, "galgateConnector");
 	const char *uuid = gw_record_get(rec, "entryUUID");
-	const char *base = gw_record_get(rec, "displayName");
-	struct gal_rcpt *r;
+	struct gw_recipient rc;
+	struct gal_rcpt *r = NULL;
 	struct gw_dn dn;
 	struct gw_err err;
 	char *key;
 
+	gw_recipient_from_record(rec, &rc);
+	gw_err_init(&err);
+	gw_dn_init(&dn);
 	/* what this connector imported is cc:Mail's own: never sent back */
-	if (owner != NULL && strcmp(owner, c->cc->name) == 0)
-		return 0;
-	if (base == NULL)
-		base = gw_record_get(rec, "cn");
-	if (uuid == NULL || base == NULL || *base == '\0')
-		return 0;
+	if (rc.connector != NULL && strcmp(rc.connector, c->cc->name) == 0)
+		goto done;
+	if (uuid == NULL || rc.field[GW_F_DISPLAY] == NULL)
+		goto done;
 	if (co->nested) {
 		/* found in both containers: once (a lookup, not a scan) */
 		key = gw_fold(rec->dn);
 		if (strmap_has(&co->seen, key)) {
 			free(key);
-			return 0;
+			goto done;
 		}
 		strmap_put(&co->seen, key, (void *)1);
 		free(key);
 	}
-	gw_err_init(&err);
-	gw_dn_init(&dn);
 	if (gw_dn_parse_ldap(rec->dn, c->cy->conf->suffix, &dn, &err) == -1)
-		return 0;
+		goto done;
 	r = gw_calloc(1, sizeof(*r));
 	if (gw_uuid_parse(uuid, r->uuid) == -1) {
-		gw_dn_release(&dn);
 		free(r);
-		return 0;
+		goto done;
 	}
 	r->dn = gw_strdup(rec->dn);
 	r->x500 = gw_dn_x500_str(&dn);
-	r->site = gw_strdup(dn.n >= 2 && gw_strcaseeq(dn.rdn[1].type, "ou") ?
-	    dn.rdn[1].value : c->cy->conf->site);
-	r->base = gw_strdup(base);
-	r->alias = gw_record_get(rec, "mailNickname") != NULL ?
-	    gw_strdup(gw_record_get(rec, "mailNickname")) : NULL;
-	r->office = gw_record_get(rec, "physicalDeliveryOfficeName") != NULL ?
-	    gw_strdup(gw_record_get(rec, "physicalDeliveryOfficeName")) : NULL;
-	r->phone = gw_record_get(rec, "telephoneNumber") != NULL ?
-	    gw_strdup(gw_record_get(rec, "telephoneNumber")) : NULL;
-	gw_dn_release(&dn);
+	r->site = gw_strdup(gw_dn_site(&dn) != NULL ? gw_dn_site(&dn) :
+	    c->cy->conf->site);
+	r->base = take(&rc, GW_F_DISPLAY);
+	r->alias = take(&rc, GW_F_ALIAS);
+	r->office = take(&rc, GW_F_OFFICE);
+	r->phone = take(&rc, GW_F_PHONE);
 	c->rcpt = gw_realloc(c->rcpt, (c->nrcpt + 1) * sizeof(*c->rcpt));
 	c->rcpt[c->nrcpt++] = r;
+done:
+	gw_dn_release(&dn);
+	gw_recipient_release(&rc);
 	return 0;
 }
 
 static int
 read_gal(struct cc_cycle *c, struct gw_err *err)
 {
-	static const char *attrs[] = { "entryUUID", "displayName", "cn",
-	    "mailNickname", "physicalDeliveryOfficeName", "telephoneNumber",
-	    "galgateConnector", NULL };
+	static const int fields[GW_F_COUNT] = { [GW_F_ALIAS] = 1,
+	    [GW_F_OFFICE] = 1, [GW_F_PHONE] = 1 };
+	const char **attrs = gw_recipient_attrs(fields, 0, NULL);
 	struct collect co;
 	size_t i, k;
 	int missing, rc = -1;
@@ -113,9 +120,8 @@ read_gal(struct cc_cycle *c, struct gw_err *err)
 	for (i = 0; i < c->cc->nexport; i++) {
 		co.container = c->cc->export_ldap[i];
 		if (gal_search(c->cy->gal, c->cc->export_ldap[i], GAL_SCOPE_SUB,
-		    "(&(|(objectClass=inetOrgPerson)(objectClass=groupOfNames))"
-		    "(!(galgateHidden=TRUE)))", attrs, collect_cb, &co,
-		    &missing, err) == -1)
+		    GW_RCPT_FILTER_VISIBLE, attrs, collect_cb, &co, &missing,
+		    err) == -1)
 			goto done;
 		/* a wrong suffix must not look like an empty GAL */
 		if (missing) {
@@ -128,6 +134,7 @@ read_gal(struct cc_cycle *c, struct gw_err *err)
 	rc = 0;
 done:
 	strmap_release(&co.seen);
+	free(attrs);
 	return rc;
 }
 
@@ -287,6 +294,8 @@ by_name(const void *a, const void *b)
 int
 cc_plan_export(struct cc_cycle *c, struct gw_err *err)
 {
+	/* GAL recipients are users on another post office: Locn l */
+	static const char remote[2] = { 'l', '\0' };
 	struct strmap matched;
 	struct strmap_slot *s;
 	struct gw_buf comments;
@@ -336,7 +345,7 @@ cc_plan_export(struct cc_cycle *c, struct gw_err *err)
 		w = &c->adds[c->nadds++];
 		gw_record_init(w);
 		gw_record_add_str(w, "Name", r->chosen);
-		gw_record_add_str(w, "Locn", "l");
+		gw_record_add_str(w, "Locn", remote);
 		gw_record_add_str(w, "PO", c->cc->post_office);
 		gw_record_add_str(w, "FAN", fan);
 		if (*cmt != '\0')

@@ -221,8 +221,9 @@ int	io_apply(struct io_cycle *, const struct io_container *c,
 	    struct io_apply_result *, struct gw_err *);
 
 /* io_state.c: exported states and shadow records */
-/* The attributes an exported state is made of (for gal_search). */
-extern const char *const io_read_attrs[];
+/* The attributes an exported state is made of (for gal_search; the
+ * caller frees the array). */
+const char **io_read_attrs(void);
 void	io_state_init(struct io_state *);
 void	io_state_release(struct io_state *);
 void	io_state_copy(struct io_state *dst, const struct io_state *src);

@@ -15,6 +15,7 @@
 #include "gal.h"
 #include "interorg.h"
 #include "journal.h"
+#include "recipient.h"
 #include "state.h"
 
 /* more changed entries than this are read with one scan, not one by one */
@@ -204,6 +205,7 @@ rebuild(struct io_cycle *c, struct gw_err *err)
 	size_t i, k;
 	int missing, rc = -1;
 	const struct io_container *ct;
+	const char **attrs = io_read_attrs();
 
 	strmap_init(&found);
 	for (i = 0; i < c->io->nexp + (c->io->role == IO_ROLE_MASTER ?
@@ -211,8 +213,7 @@ rebuild(struct io_cycle *c, struct gw_err *err)
 		ct = i < c->io->nexp ? &c->io->exp[i] :
 		    &c->io->peer[i - c->io->nexp].imp;
 		if (gal_search(c->cy->gal, ct->ldap, GAL_SCOPE_SUB,
-		    "(|(objectClass=inetOrgPerson)(objectClass=groupOfNames))",
-		    io_read_attrs, scan_cb, &sc, &missing, err) == -1)
+		    GW_RCPT_FILTER, attrs, scan_cb, &sc, &missing, err) == -1)
 			goto done;
 		if (missing && i < c->io->nexp) {
 			gw_err_set(err, GW_EXIT_RUNTIME, "export container %s "
@@ -258,6 +259,7 @@ done:
 			free(s->val);
 		}
 	strmap_release(&found);
+	free(attrs);
 	return rc;
 }
 
@@ -275,10 +277,11 @@ io_shadow_refresh(struct io_cycle *c, int force, struct gw_err *err)
 	unsigned char key[17];
 	size_t i;
 	int rc = -1, found;
+	const char **attrs = io_read_attrs();
 
 	strmap_init(&ch.byuuid);
 	if (state_begin(c->cy->state, 0, &txn, err) == -1)
-		return -1;
+		goto done;
 	if (journal_head(txn, &c->head, &c->floor, err) == -1 ||
 	    wmark_get_u64(txn, c->io->name, "journal_usn", &su, err) == -1)
 		goto done;
@@ -318,7 +321,7 @@ io_shadow_refresh(struct io_cycle *c, int force, struct gw_err *err)
 			gw_dn_release(&dn);
 			continue;
 		}
-		if ((found = gal_read(c->cy->gal, x->dn, io_read_attrs, &rec,
+		if ((found = gal_read(c->cy->gal, x->dn, attrs, &rec,
 		    err)) == -1) {
 			gw_dn_release(&dn);
 			goto done;
@@ -355,6 +358,7 @@ io_shadow_refresh(struct io_cycle *c, int force, struct gw_err *err)
 done:
 	state_abort(txn);
 	changes_release(&ch);
+	free(attrs);
 	return rc;
 }
 

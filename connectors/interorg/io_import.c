@@ -305,7 +305,7 @@ domain_ok(const struct interorg *io, const char *key)
 static int
 same_source(const struct ent *e, const char *src)
 {
-	const char *have = io_proxy_of(&e->rec, "X500");
+	const char *have = gw_recipient_proxy(&e->rec, "X500");
 
 	return src == NULL || have == NULL || gw_strcaseeq(have, src);
 }
@@ -352,7 +352,7 @@ remove_key(struct view *v, const char *key, const char *src)
 static const char *
 display_of(const struct io_entry *r)
 {
-	const char *d = gw_record_get(&r->attrs, "displayName");
+	const char *d = gw_record_get(&r->attrs, IO_KW_DISPLAY);
 
 	return d != NULL ? d : r->key;
 }
@@ -386,7 +386,7 @@ report_dup_in_batch(struct view *v, const struct io_entry *r,
 {
 	struct gw_recipient h;
 	struct gw_buf b;
-	const char *src = io_proxy_of(&holder->rec, "X500");
+	const char *src = gw_recipient_proxy(&holder->rec, "X500");
 
 	gw_recipient_from_record(&holder->rec, &h);
 	gw_buf_init(&b, 0);
@@ -482,7 +482,7 @@ put_entry(struct view *v, const struct io_entry *r, const char *oldkey,
 		gw_recipient_init(&rc);
 	apply_fields(v, r, key, &rc);
 	build(v, key, r->cls, r->dn != NULL ? r->dn : e != NULL ?
-	    io_proxy_of(&e->rec, "X500") : NULL, &rc, &target);
+	    gw_recipient_proxy(&e->rec, "X500") : NULL, &rc, &target);
 	gw_recipient_release(&rc);
 	if (e == NULL)
 		plan_add(v, &target);

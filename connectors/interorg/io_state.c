@@ -7,16 +7,14 @@
 #include <string.h>
 
 #include "interorg.h"
+#include "recipient.h"
 #include "state.h"
 
-const char *const io_read_attrs[] = {
-	"objectClass", "entryUUID", "cn", "mail", "galgateRecipientType",
-	"galgateHidden", "galgateTrustLevel",
-	"givenName", "initials", "sn", "displayName", "mailNickname",
-	"street", "l", "st", "postalCode", "c", "title", "o", "ou",
-	"physicalDeliveryOfficeName", "galgateAssistant", "telephoneNumber",
-	NULL
-};
+const char **
+io_read_attrs(void)
+{
+	return gw_recipient_attrs(NULL, GW_READ_ADDRESSES, NULL);
+}
 
 /* ---- states and their bytes ---- */
 
@@ -276,18 +274,6 @@ io_scope_of(const struct interorg *io, const struct gw_dn *dn)
 	return NULL;
 }
 
-static int
-has_value(const struct gw_record *r, const char *name, const char *v)
-{
-	struct gw_attr *a = gw_record_attr(r, name);
-	size_t i;
-
-	for (i = 0; a != NULL && i < a->n; i++)
-		if (gw_strcaseeq(a->val[i].ptr, v))
-			return 1;
-	return 0;
-}
-
 /*
  * The exported state of rec (read with io_read_attrs), dead when out of
  * scope.  emit: report an entry without an SMTP address (4096).
@@ -298,49 +284,37 @@ io_state_of(struct io_cycle *c, const struct gw_record *rec,
 {
 	const struct interorg *io = c->io;
 	const struct io_container *ct = io_scope_of(io, dn);
-	const char *type, *v, *mail, *trust, *errstr;
+	struct gw_recipient rc;
+	const char *v, *mail;
 	unsigned tbit;
-	long long level;
 	size_t i;
 	char *x500, *at;
+	int f;
 
 	io_state_init(st);
 	st->valid = 1;
 	st->usn = usn;
-	if (ct == NULL || (!has_value(rec, "objectClass", "inetOrgPerson") &&
-	    !has_value(rec, "objectClass", "groupOfNames")))
+	if (ct == NULL || !gw_recipient_visible(rec))
 		return;
-	type = gw_record_get(rec, "galgateRecipientType");
-	if (type == NULL)
-		type = has_value(rec, "objectClass", "groupOfNames") ? "dl" :
-		    "mailbox";
-	tbit = gw_strcaseeq(type, "dl") ? IO_T_DL : gw_strcaseeq(type,
-	    "mailbox") ? IO_T_MAILBOX : IO_T_CUSTOM;
-	if (!(ct->types & tbit))
-		return;
-	if ((v = gw_record_get(rec, "galgateHidden")) != NULL &&
-	    gw_strcaseeq(v, "TRUE"))
-		return;
-	if ((trust = gw_record_get(rec, "galgateTrustLevel")) != NULL) {
-		level = gw_strtonum(trust, -2147483647LL, 2147483647LL,
-		    &errstr);
-		if (errstr != NULL || level > io->trust)
-			return;
-	}
+	gw_recipient_from_record(rec, &rc);
+	/* a bulletin board goes as what it is to a peer: a custom address */
+	tbit = rc.type == GW_RCPT_DL ? IO_T_DL : rc.type == GW_RCPT_MAILBOX ?
+	    IO_T_MAILBOX : IO_T_CUSTOM;
+	if (!(ct->types & tbit) || (rc.trust >= 0 && rc.trust > io->trust))
+		goto done;
 	x500 = gw_dn_x500_str(dn);
-	mail = gw_record_get(rec, "mail");
+	mail = rc.smtp;
 	if (mail == NULL || !io_valid_address(mail)) {
 		if (emit) {
-			v = gw_record_get(rec, "displayName");
-			io_event_4096(c, GW_SEV_WARNING, x500, v != NULL ? v :
-			    gw_record_get(rec, "cn"), NULL, mail == NULL ?
+			io_event_4096(c, GW_SEV_WARNING, x500,
+			    rc.field[GW_F_DISPLAY], NULL, mail == NULL ?
 			    "Failed to find SMTP e-mail address; "
 			    "not exported" : "the SMTP e-mail address is not "
 			    "valid; not exported");
 			c->cy->counts.skipped++;
 		}
 		free(x500);
-		return;
+		goto done;
 	}
 	st->alive = 1;
 	st->e.dn = x500;
@@ -355,23 +329,19 @@ io_state_of(struct io_cycle *c, const struct gw_record *rec,
 	} else
 		st->e.key = gw_strdup(mail);
 	for (i = 0; io_general[i].io != NULL; i++) {
-		v = gw_record_get(rec, io_general[i].ldap);
-		if (strcmp(io_general[i].io, "displayName") == 0) {
-			if (v == NULL)
-				v = gw_record_get(rec, "cn");
-			if (v != NULL && io->append != NULL) {
-				char *d = gw_malloc(strlen(v) +
-				    strlen(io->append) + 2);
+		if ((f = gw_rcpt_field_named(io_general[i].io)) == -1 ||
+		    (v = rc.field[f]) == NULL)
+			continue;
+		if (f == GW_F_DISPLAY && io->append != NULL) {
+			char *d = gw_malloc(strlen(v) + strlen(io->append) + 2);
 
-				sprintf(d, "%s %s", v, io->append);
-				gw_record_add_str(&st->e.attrs, "displayName",
-				    d);
-				free(d);
-				continue;
-			}
+			sprintf(d, "%s %s", v, io->append);
+			gw_record_add_str(&st->e.attrs, io_general[i].io, d);
+			free(d);
+			continue;
 		}
-		if (v != NULL && *v != '\0')
-			gw_record_add_str(&st->e.attrs, io_general[i].io, v);
+		gw_record_add_str(&st->e.attrs, io_general[i].io, v);
 	}
+done:
+	gw_recipient_release(&rc);
 }
-

@@ -58,19 +58,6 @@ io_x500_proxy(const char *src)
 	return p;
 }
 
-const char *
-io_proxy_of(const struct gw_record *r, const char *type)
-{
-	struct gw_attr *a = gw_record_attr(r, "galgateProxyAddress");
-	size_t i, n = strlen(type);
-
-	for (i = 0; a != NULL && i < a->n; i++)
-		if (a->val[i].len > n && a->val[i].ptr[n] == ':' &&
-		    gw_strncaseeq(a->val[i].ptr, type, n))
-			return a->val[i].ptr + n + 1;
-	return NULL;
-}
-
 /* ---- the view ---- */
 
 void
@@ -123,26 +110,33 @@ mail_note(struct view *v, const char *addr, const char *ndn, int add)
 	free(k);
 }
 
+struct note {
+	struct view	*v;
+	const char	*ndn;
+	int		 add;
+};
+
+static void
+note_cb(void *arg, const char *addr)
+{
+	struct note *n = arg;
+
+	mail_note(n->v, addr, n->ndn, n->add);
+}
+
 void
 io_mail_note_record(struct view *v, const struct gw_record *r, const char *ndn,
     int add)
 {
-	struct gw_attr *a;
-	size_t i;
+	struct note n = { v, ndn, add };
 
-	if ((a = gw_record_attr(r, "mail")) != NULL)
-		for (i = 0; i < a->n; i++)
-			mail_note(v, a->val[i].ptr, ndn, add);
-	if ((a = gw_record_attr(r, "galgateProxyAddress")) != NULL)
-		for (i = 0; i < a->n; i++)
-			if (gw_strncaseeq(a->val[i].ptr, "smtp:", 5))
-				mail_note(v, a->val[i].ptr + 5, ndn, add);
+	gw_recipient_each_smtp(r, note_cb, &n);
 }
 
 void
 io_x500_note(struct view *v, const struct ent *e, const char *ndn)
 {
-	const char *src = io_proxy_of(&e->rec, "X500");
+	const char *src = gw_recipient_proxy(&e->rec, "X500");
 	char *k;
 
 	if (src == NULL || !e->ours)
@@ -180,7 +174,7 @@ io_preload(struct view *v)
 	 * what is above it) before its first entry.
 	 */
 	if (gal_search(v->c->cy->gal, v->ct->ldap, GAL_SCOPE_ONE,
-	    "(objectClass=*)", NULL, container_cb, v, &missing, v->err) == -1)
+	    GAL_FILTER_ALL, NULL, container_cb, v, &missing, v->err) == -1)
 		return -1;
 	v->preloaded = 1;
 	return 0;
@@ -223,7 +217,7 @@ static int
 first_ours_cb(void *arg, const struct gw_record *rec)
 {
 	struct first_ours *f = arg;
-	const char *owner = gw_record_get(rec, "galgateConnector");
+	const char *owner = gw_recipient_owner(rec);
 
 	if (f->dn == NULL && owner != NULL && strcmp(owner, f->v->c->io->name)
 	    == 0)
@@ -235,7 +229,6 @@ first_ours_cb(void *arg, const struct gw_record *rec)
 int
 io_view_source(struct view *v, const char *src, struct ent **out)
 {
-	static const char *attrs[] = { "galgateConnector", NULL };
 	struct first_ours f = { v, NULL };
 	char *k, *p, *filter;
 	const char *ndn;
@@ -249,18 +242,19 @@ io_view_source(struct view *v, const char *src, struct ent **out)
 	free(k);
 	if (ndn != NULL) {
 		*out = strmap_get(&v->bydn, ndn);
-		if (*out != NULL && !(*out)->gone && (p = (char *)io_proxy_of(
-		    &(*out)->rec, "X500")) != NULL && gw_strcaseeq(p, src))
+		if (*out != NULL && !(*out)->gone && (p = (char *)
+		    gw_recipient_proxy(&(*out)->rec, "X500")) != NULL &&
+		    gw_strcaseeq(p, src))
 			return 1;
 		*out = NULL;
 	}
 	if (v->preloaded)
 		return 0;
 	p = io_x500_proxy(src);
-	filter = gw_filter_eq("galgateProxyAddress", p);
+	filter = gw_recipient_proxy_filter(p);
 	free(p);
 	rc = gal_search(v->c->cy->gal, v->ct->ldap, GAL_SCOPE_ONE, filter,
-	    attrs, first_ours_cb, &f, &missing, v->err);
+	    gw_recipient_owner_attrs, first_ours_cb, &f, &missing, v->err);
 	free(filter);
 	if (rc == -1)
 		return -1;
@@ -274,25 +268,6 @@ io_view_source(struct view *v, const char *src, struct ent **out)
 struct holders {
 	struct gw_buf	 list;
 };
-
-/* 1 if the entry holds addr as mail or as an SMTP proxy address. */
-static int
-holds(const struct gw_record *r, const char *addr)
-{
-	struct gw_attr *a;
-	size_t i;
-
-	if ((a = gw_record_attr(r, "mail")) != NULL)
-		for (i = 0; i < a->n; i++)
-			if (gw_strcaseeq(a->val[i].ptr, addr))
-				return 1;
-	if ((a = gw_record_attr(r, "galgateProxyAddress")) != NULL)
-		for (i = 0; i < a->n; i++)
-			if (gw_strncaseeq(a->val[i].ptr, "smtp:", 5) &&
-			    gw_strcaseeq(a->val[i].ptr + 5, addr))
-				return 1;
-	return 0;
-}
 
 static size_t
 count_of_lines(const char *s)
@@ -373,7 +348,7 @@ io_view_holder(struct view *v, const char *addr, const char *skip1,
 			continue;
 		/* gone in this batch, or no longer holding it */
 		if ((e = strmap_get(&v->bydn, esc)) != NULL && (e->gone ||
-		    !holds(&e->rec, addr)))
+		    !gw_recipient_holds(&e->rec, addr)))
 			continue;
 		if (self != NULL && strcmp(esc, self) == 0) {
 			rc = 2;
@@ -406,7 +381,7 @@ io_count_ours(struct view *v, size_t *n)
 		return 0;
 	}
 	gw_buf_init(&h.list, 0);
-	filter = gw_filter_eq("galgateConnector", v->c->io->name);
+	filter = gw_recipient_owner_filter(v->c->io->name);
 	rc = gal_search(v->c->cy->gal, v->ct->ldap, GAL_SCOPE_ONE, filter,
 	    attrs, holder_cb, &h, &missing, v->err);
 	free(filter);

@@ -47,8 +47,6 @@ char	*io_x500_for(const struct view *, const char *key);
 char	*io_source_here(const struct view *, const char *x500);
 /* "X500:<dn>" (caller frees). */
 char	*io_x500_proxy(const char *src);
-/* The address of the first proxy address of that type, or NULL. */
-const char *io_proxy_of(const struct gw_record *, const char *type);
 
 /* the view */
 void	io_ent_free(struct ent *);

@@ -32,6 +32,8 @@
 #define IO_FOLD		76	/* columns before a continuation */
 #define IO_BATCH_MAX	64	/* characters of a BATCH id */
 #define IO_PARTS_MAX	9999
+/* The keyword of an entry's display name. */
+#define IO_KW_DISPLAY	"displayName"
 #define IO_MAC_LEN	32	/* HMAC-SHA256 */
 
 enum io_role {

@@ -16,6 +16,7 @@
 
 #include "gal.h"
 #include "journal.h"
+#include "recipient.h"
 #include "pcmail.h"
 #include "state.h"
 
@@ -91,17 +92,15 @@ want_release(struct want *w)
 static const char **
 read_attrs(struct pcm_cycle *c)
 {
-	static const char *const base[] = { "objectClass", "entryUUID",
-	    "displayName", "cn", "mailNickname", "galgateHidden",
-	    "galgateConnector", "galgateForeignKey", NULL };
-	const char **a;
-	size_t n = 0, i;
+	static const int fields[GW_F_COUNT] = { [GW_F_ALIAS] = 1 };
+	const char **extra, **a;
+	size_t i;
 
-	a = gw_calloc(8 + c->pc->nprompt + 1, sizeof(*a));
-	for (i = 0; base[i] != NULL; i++)
-		a[n++] = base[i];
+	extra = gw_calloc(c->pc->nprompt + 1, sizeof(*extra));
 	for (i = 0; i < c->pc->nprompt; i++)
-		a[n++] = c->pc->prompt[i].attr;
+		extra[i] = c->pc->prompt[i].attr;
+	a = gw_recipient_attrs(fields, 0, extra);
+	free(extra);
 	return a;
 }
 
@@ -139,22 +138,6 @@ classify(struct pcm_cycle *c, const struct pcm_reply *r, const char *dnstr)
 			k = CLS_GAL;
 	gw_dn_release(&dn);
 	return k;
-}
-
-static int
-recipient(const struct gw_record *rec)
-{
-	struct gw_attr *oc = gw_record_attr(rec, "objectClass");
-	const char *hidden = gw_record_get(rec, "galgateHidden");
-	size_t i;
-
-	if (hidden != NULL && gw_strcaseeq(hidden, "TRUE"))
-		return 0;
-	for (i = 0; oc != NULL && i < oc->n; i++)
-		if (gw_strcaseeq(oc->val[i].ptr, "inetOrgPerson") ||
-		    gw_strcaseeq(oc->val[i].ptr, "groupOfNames"))
-			return 1;
-	return 0;
 }
 
 static char *
@@ -233,30 +216,30 @@ want_of(struct pcm_cycle *c, const struct pcm_reply *r, struct gw_txn *txn,
     enum cls k, const struct gw_record *rec, const unsigned char uuid[16],
     struct want *w, struct gw_err *err)
 {
-	const char *display, *alias, *name, *mbox, *owner, *fk;
+	const char *display, *alias, *name, *mbox, *fk;
+	struct gw_recipient rc;
 	struct gw_buf b;
 	char *who, *rt;
-	int rep;
+	int rep, ret = 0;
 
 	memset(w, 0, sizeof(*w));
-	if (!recipient(rec))
+	if (!gw_recipient_visible(rec))
 		return 0;
-	display = gw_record_get(rec, "displayName");
-	if (display == NULL || *display == '\0')
-		display = gw_record_get(rec, "cn");
-	if (display == NULL || *display == '\0')
-		return 0;
+	gw_recipient_from_record(rec, &rc);
+	if ((display = rc.field[GW_F_DISPLAY]) == NULL)
+		goto done;
 	if (k == CLS_GAL) {
 		if (!type_wanted(r, "PCM:"))
-			return 0;
-		alias = gw_record_get(rec, "mailNickname");
-		if (alias == NULL || *alias == '\0')
-			alias = gw_record_get(rec, "cn");
+			goto done;
+		/* without an alias, the first cn (that is, the display name) */
+		if ((alias = rc.field[GW_F_ALIAS]) == NULL)
+			alias = display;
 		who = x500_of(c, rec->dn);
 		if (pcm_names_get(c, txn, uuid, display, alias, who, &name,
 		    &mbox, err) == -1) {
 			free(who);
-			return -1;
+			ret = -1;
+			goto done;
 		}
 		free(who);
 		w->name = gw_strdup(name);
@@ -264,12 +247,11 @@ want_of(struct pcm_cycle *c, const struct pcm_reply *r, struct gw_txn *txn,
 		gw_buf_printf(&b, "PCM:%s/%s/%s", c->pc->net, c->pc->po, mbox);
 		w->addr = gw_buf_detach(&b);
 	} else {
-		owner = gw_record_get(rec, "galgateConnector");
-		fk = gw_record_get(rec, "galgateForeignKey");
-		if (owner == NULL || strcmp(owner, c->pc->name) != 0 ||
-		    fk == NULL || pcm_check_addr(fk) != NULL ||
+		fk = rc.foreign_key;
+		if (rc.connector == NULL || strcmp(rc.connector, c->pc->name) !=
+		    0 || fk == NULL || pcm_check_addr(fk) != NULL ||
 		    !type_wanted(r, fk))
-			return 0;
+			goto done;
 		rt = pcm_roundtrip(&c->cp, display, &rep);
 		w->name = pcm_cp_cut(&c->cp, rt, PCM_NAME_MAX);
 		free(rt);
@@ -277,7 +259,10 @@ want_of(struct pcm_cycle *c, const struct pcm_reply *r, struct gw_txn *txn,
 	}
 	want_templates(c, r, rec, w);
 	want_hash(w);
-	return 1;
+	ret = 1;
+done:
+	gw_recipient_release(&rc);
+	return ret;
 }
 
 static struct pcm_out *
@@ -526,7 +511,8 @@ full_cb(void *arg, const struct gw_record *rec)
 	unsigned char uuid[16];
 	char hex[33];
 
-	if (u == NULL || gw_uuid_parse(u, uuid) == -1 || !recipient(rec))
+	if (u == NULL || gw_uuid_parse(u, uuid) == -1 ||
+	    !gw_recipient_visible(rec))
 		return 0;
 	gw_uuid_hex(uuid, hex);
 	if (strmap_has(&f->seen, hex))
@@ -604,8 +590,8 @@ full_read(struct pcm_cycle *c, struct gw_txn *txn, struct fctx *f,
 	int missing, rc;
 
 	f->k = k;
-	rc = gal_search(c->cy->gal, base, scope, "(|(objectClass=inetOrgPerson)"
-	    "(objectClass=groupOfNames))", attrs, full_cb, f, &missing, err);
+	rc = gal_search(c->cy->gal, base, scope, GW_RCPT_FILTER, attrs, full_cb,
+	    f, &missing, err);
 	free(attrs);
 	if (rc == -1)
 		return -1;

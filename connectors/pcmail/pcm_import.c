@@ -155,7 +155,7 @@ static int
 snapshot_cb(void *arg, const struct gw_record *rec)
 {
 	struct pcm_import *im = arg;
-	const char *fk = gw_record_get(rec, "galgateForeignKey");
+	const char *fk = gw_recipient_key(rec);
 	char *f;
 
 	if (!ours(im, rec))
@@ -183,7 +183,7 @@ load_snapshot(struct pcm_import *im, struct gw_err *err)
 	 * (and what is above it) before its first entry.
 	 */
 	if (gal_search(im->c->cy->gal, im->peer->import_ldap, GAL_SCOPE_ONE,
-	    "(objectClass=*)", NULL, snapshot_cb, im, &missing, err) == -1)
+	    GAL_FILTER_ALL, NULL, snapshot_cb, im, &missing, err) == -1)
 		return -1;
 	im->snapshot = 1;
 	im->total_known = 1;
@@ -834,7 +834,7 @@ pcm_import_threshold(struct pcm_import *im, struct gw_err *err)
 		static const char *const none[] = { "1.1", NULL };
 
 		im->total = 0;
-		filter = gw_filter_eq("galgateConnector", c->pc->name);
+		filter = gw_recipient_owner_filter(c->pc->name);
 		if (gal_search(c->cy->gal, im->peer->import_ldap, GAL_SCOPE_ONE,
 		    filter, none, count_cb, &im->total, &missing, err) == -1) {
 			free(filter);

@@ -378,3 +378,65 @@ Test(recipient, one_dn_rule_names_an_entry_by_its_key)
 	free(dn);
 	gw_dn_release(&container);
 }
+
+static void
+collect_cb(void *arg, const char *addr)
+{
+	struct gw_strlist *l = arg;
+
+	gw_strlist_add(l, addr);
+}
+
+Test(recipient, what_connectors_ask_of_an_entry_without_naming_attributes)
+{
+	static const int fields[GW_F_COUNT] = { [GW_F_PHONE] = 1 };
+	struct gw_strlist got = { NULL, 0 };
+	struct gw_record rec;
+	const char **a;
+	char *f;
+	size_t i;
+	int phone = 0, mail = 0, member = 0, extra = 0;
+
+	gw_record_init(&rec);
+	rec.dn = strdup("cn=x,o=Contoso");
+	gw_record_add_str(&rec, "objectClass", "inetOrgPerson");
+	gw_record_add_str(&rec, "mail", "ann@contoso.example");
+	gw_record_add_str(&rec, "galgateProxyAddress",
+	    "SMTP:ann@contoso.example");
+	gw_record_add_str(&rec, "galgateProxyAddress", "smtp:a.m@contoso.example");
+	gw_record_add_str(&rec, "galgateProxyAddress", "X500:/o=Old/cn=ann");
+	gw_record_add_str(&rec, "galgateConnector", "cc1");
+	gw_record_add_str(&rec, "galgateForeignKey", "MULLER, Ann");
+	cr_assert(gw_recipient_visible(&rec));
+	cr_assert_str_eq(gw_recipient_owner(&rec), "cc1");
+	cr_assert_str_eq(gw_recipient_key(&rec), "MULLER, Ann");
+	cr_assert_str_eq(gw_recipient_proxy(&rec, "x500"), "/o=Old/cn=ann");
+	cr_assert_null(gw_recipient_proxy(&rec, "X400"));
+	gw_recipient_each_smtp(&rec, collect_cb, &got);
+	cr_assert_eq(got.n, 2, "mail and the smtp: proxy: %zu", got.n);
+	cr_assert_str_eq(got.v[1], "a.m@contoso.example");
+	cr_assert(gw_recipient_holds(&rec, "A.M@contoso.example"));
+	cr_assert_not(gw_recipient_holds(&rec, "/o=Old/cn=ann"));
+	gw_strlist_release(&got);
+	gw_record_add_str(&rec, "galgateHidden", "TRUE");
+	cr_assert_not(gw_recipient_visible(&rec));
+	gw_record_release(&rec);
+
+	a = gw_recipient_attrs(fields, GW_READ_ADDRESSES,
+	    (const char *const[]){ "galgateMS", "mail", NULL });
+	for (i = 0; a[i] != NULL; i++) {
+		phone += strcmp(a[i], "telephoneNumber") == 0;
+		mail += strcmp(a[i], "mail") == 0;
+		member += strcmp(a[i], "member") == 0;
+		extra += strcmp(a[i], "galgateMS") == 0;
+		cr_assert_neq(strcmp(a[i], "title"), 0, "an unasked field");
+	}
+	cr_assert(phone == 1 && mail == 1 && member == 0 && extra == 1);
+	free(a);
+	f = gw_recipient_owner_filter("cc*1");
+	cr_assert_str_eq(f, "(galgateConnector=cc\\2a1)");
+	free(f);
+	f = gw_recipient_proxy_filter("X500:/o=A(B)");
+	cr_assert_str_eq(f, "(galgateProxyAddress=X500:/o=A\\28B\\29)");
+	free(f);
+}
