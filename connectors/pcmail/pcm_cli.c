@@ -25,6 +25,7 @@
 #include "mailbox.h"
 #include "pcmail.h"
 #include "run.h"
+#include "state.h"
 
 static int
 read_file(const char *path, char **out, size_t *len, struct gw_err *err)
@@ -101,6 +102,7 @@ do_apply(struct cli *cli, const char *name, const char *req, const char *file,
 	struct pcm_cycle c;
 	struct pcm_batch b;
 	struct pcm_import *im = NULL;
+	struct gw_txn *txn;
 	struct pcm_peer *peer;
 	struct gw_cycle cy;
 	struct gw_err err;
@@ -147,6 +149,7 @@ do_apply(struct cli *cli, const char *name, const char *req, const char *file,
 	}
 	im = pcm_import_new(&c, peer);
 	if (pcm_import_plan(im, &b, 0, 0, file, &skipped, &err) == -1 ||
+	    pcm_import_unpark(im, &err) == -1 ||
 	    pcm_import_finish(im, &err) == -1 ||
 	    pcm_import_threshold(im, &err) == -1)
 		goto fail;
@@ -154,7 +157,14 @@ do_apply(struct cli *cli, const char *name, const char *req, const char *file,
 		printf("# %s: dry run, nothing written\n", name);
 		pcm_import_print(im, stdout);
 	} else {
-		if (pcm_import_apply(im, &err) == -1)
+		if (pcm_import_apply(im, &err) == -1 ||
+		    state_begin(r.state, 1, &txn, &err) == -1)
+			goto fail;
+		if (pcm_import_park_commit(im, txn, &err) == -1) {
+			state_abort(txn);
+			goto fail;
+		}
+		if (state_commit(txn, &err) == -1)
 			goto fail;
 		pcm_import_counts(im, &a, &m, &d);
 		evlog_emit(&r.ev, EV_PCM_APPLIED, GW_SEV_INFO, name, NULL,

@@ -18,6 +18,7 @@
 #include "holders.h"
 #include "pcmail.h"
 #include "recipient.h"
+#include "state.h"
 #include "tree.h"
 
 #define PCM_WINDOW	64	/* LDAP operations in flight */
@@ -34,6 +35,7 @@ struct pcm_ent {
 	int		 alive;
 	int		 marked;	/* an R deletes it unless re-added */
 	int		 notours;	/* the entry there is not galgate's */
+	int		 unparked;	/* refused before, tried again */
 };
 
 enum phase {
@@ -60,6 +62,12 @@ struct pcm_import {
 	struct strmap		 prompts_unknown;
 	size_t			 tpl_ignored;
 	struct strmap		 smtp_given;	/* fold(address) made here */
+	struct strmap		 named;		/* fold(address) of every
+						   transaction planned */
+	char			**replaced;	/* the R transactions' ranges */
+	size_t			 nreplaced;
+	struct strmap		 park;		/* fold(key) -> pcm_parked to
+						   keep, or NULL to drop */
 };
 
 struct pcm_import *
@@ -73,6 +81,8 @@ pcm_import_new(struct pcm_cycle *c, struct pcm_peer *peer)
 	strmap_init(&im->claimed);
 	strmap_init(&im->prompts_unknown);
 	strmap_init(&im->smtp_given);
+	strmap_init(&im->named);
+	strmap_init(&im->park);
 	return im;
 }
 
@@ -90,6 +100,7 @@ ent_free(struct pcm_ent *e)
 void
 pcm_import_free(struct pcm_import *im)
 {
+	struct strmap_slot *s;
 	size_t i, k;
 
 	if (im == NULL)
@@ -106,6 +117,17 @@ pcm_import_free(struct pcm_import *im)
 	strmap_release(&im->claimed);
 	strmap_release(&im->prompts_unknown);
 	strmap_release(&im->smtp_given);
+	strmap_release(&im->named);
+	for (i = 0; i < im->nreplaced; i++)
+		free(im->replaced[i]);
+	free(im->replaced);
+	i = 0;
+	while ((s = strmap_next(&im->park, &i)) != NULL)
+		if (s->val != NULL) {
+			pcm_parked_release(s->val);
+			free(s->val);
+		}
+	strmap_release(&im->park);
 	free(im);
 }
 
@@ -514,27 +536,47 @@ do_modify(struct pcm_import *im, const struct pcm_txn *t, const char *src,
 	return 0;
 }
 
+/* 1 if an R of range ("TYPE:" or "TYPE:NET/PO") covers the address. */
+static int
+in_range(const char *key, const char *range)
+{
+	size_t plen = strlen(range);
+
+	if (!gw_strncaseeq(key, range, plen))
+		return 0;
+	return range[plen - 1] == ':' || key[plen] == '/';
+}
+
 /* R TYPE:[NET/PO]: what is not re-added before the batch ends goes. */
 static int
 do_replace(struct pcm_import *im, const struct pcm_txn *t, struct gw_err *err)
 {
-	size_t i, plen = strlen(t->addr);
-	int whole = t->addr[plen - 1] == ':';
+	size_t i;
 
 	if (load_snapshot(im, err) == -1)
 		return -1;
 	for (i = 0; i < im->nent; i++) {
 		struct pcm_ent *e = im->ent[i];
 
-		if (!e->alive || e->notours)
-			continue;
-		if (!gw_strncaseeq(e->key, t->addr, plen))
-			continue;
-		if (!whole && e->key[plen] != '/')
-			continue;
-		e->marked = 1;
+		if (e->alive && !e->notours && in_range(e->key, t->addr))
+			e->marked = 1;
 	}
+	im->replaced = gw_realloc(im->replaced, (im->nreplaced + 1) *
+	    sizeof(*im->replaced));
+	im->replaced[im->nreplaced++] = gw_strdup(t->addr);
 	return 0;
+}
+
+static void
+note_named(struct pcm_import *im, const char *addr)
+{
+	char *f;
+
+	if (addr == NULL)
+		return;
+	f = gw_fold(addr);
+	strmap_put(&im->named, f, (void *)1);
+	free(f);
 }
 
 int
@@ -566,6 +608,10 @@ pcm_import_plan(struct pcm_import *im, const struct pcm_batch *b,
 			    im->peer->id);
 			im->c->cy->counts.skipped++;
 			continue;
+		}
+		if (t->code != 'R') {
+			note_named(im, t->addr);
+			note_named(im, t->new_addr);
 		}
 		switch (t->code) {
 		case 'A':
@@ -711,6 +757,93 @@ done:
 	return rc;
 }
 
+/* Sets what the commit does with key's parked entry: rec (a copy), or drop. */
+static void
+park_set(struct pcm_import *im, const char *key, const struct gw_record *rec)
+{
+	struct pcm_parked *p = NULL, *old;
+	char *f = gw_fold(key);
+
+	if (rec != NULL) {
+		p = gw_calloc(1, sizeof(*p));
+		p->key = gw_strdup(key);
+		gw_record_copy(&p->rec, rec);
+	}
+	if ((old = strmap_put(&im->park, f, p)) != NULL) {
+		pcm_parked_release(old);
+		free(old);
+	}
+	free(f);
+}
+
+int
+pcm_import_unpark(struct pcm_import *im, struct gw_err *err)
+{
+	struct pcm_parked *v = NULL;
+	struct pcm_ent *e;
+	struct gw_txn *txn;
+	size_t n = 0, i, k;
+	char *f;
+	int rc = -1, found, replaced;
+
+	if (state_begin(im->c->cy->state, 0, &txn, err) == -1)
+		return -1;
+	if (pcm_park_load(txn, im->c->pc->name, im->peer, &v, &n, err) == -1) {
+		state_abort(txn);
+		goto done;
+	}
+	state_abort(txn);
+	for (i = 0; i < n; i++) {
+		f = gw_fold(v[i].key);
+		found = strmap_has(&im->named, f);
+		free(f);
+		for (k = 0, replaced = 0; k < im->nreplaced; k++)
+			replaced |= in_range(v[i].key, im->replaced[k]);
+		/* the requestor spoke of it again: what it said now decides */
+		if (found || replaced) {
+			park_set(im, v[i].key, NULL);
+			continue;
+		}
+		if ((found = lookup(im, v[i].key, &e, err)) == -1)
+			goto done;
+		if (found) {
+			/* in the GAL now (a rerun after a crash): done with */
+			if (!e->notours)
+				park_set(im, v[i].key, NULL);
+			continue;
+		}
+		e = ent_add(im, v[i].key, NULL);
+		gw_record_release(&e->want);
+		e->want = v[i].rec;
+		gw_record_init(&v[i].rec);
+		e->alive = 1;
+		e->unparked = 1;
+	}
+	rc = 0;
+done:
+	for (i = 0; i < n; i++)
+		pcm_parked_release(&v[i]);
+	free(v);
+	return rc;
+}
+
+int
+pcm_import_park_commit(struct pcm_import *im, struct gw_txn *txn,
+    struct gw_err *err)
+{
+	struct strmap_slot *s;
+	struct pcm_parked *p;
+	size_t i = 0;
+
+	while ((s = strmap_next(&im->park, &i)) != NULL) {
+		p = s->val;
+		if (pcm_park_put(txn, im->c->pc->name, im->peer, p != NULL ?
+		    p->key : s->key, p != NULL ? &p->rec : NULL, err) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 /*
  * One SMTP address, one recipient: a new user whose own address
  * (SMTP:x) another recipient holds, as mail or an smtp: proxy, or one
@@ -738,12 +871,17 @@ refuse_held(struct pcm_import *im, struct pcm_ent *e, struct gw_err *err)
 		goto done;
 	}
 	held = 1;
+	e->alive = 0;
+	/* one event when refused; a parked user still refused stays quiet */
+	if (e->unparked)
+		goto done;
 	event(im, EV_PCM_ADDR_TAKEN, GW_SEV_ERROR, e->key, im->peer->id, 0,
-	    "%s (%s): its SMTP address %s is held by %s: not imported",
+	    "%s (%s): its SMTP address %s is held by %s: not imported; kept, "
+	    "and imported once the address is free",
 	    r.field[GW_F_DISPLAY] != NULL ? r.field[GW_F_DISPLAY] : "", e->key,
 	    r.smtp, holder);
 	im->c->cy->counts.skipped++;
-	e->alive = 0;
+	park_set(im, e->key, &e->want);
 done:
 	free(f);
 	free(holder);
@@ -777,6 +915,14 @@ pcm_import_finish(struct pcm_import *im, struct gw_err *err)
 				return -1;
 			if (refused)
 				continue;
+			if (e->unparked) {
+				event(im, EV_PCM_ADDR_FREE, GW_SEV_INFO, e->key,
+				    im->peer->id, 0, "%s, refused earlier "
+				    "because another recipient held its SMTP "
+				    "address, is imported: the address is free "
+				    "now", e->key);
+				park_set(im, e->key, NULL);
+			}
 		}
 		if (assign_smtp(im, e, err) == -1)
 			return -1;

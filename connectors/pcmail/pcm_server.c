@@ -506,7 +506,8 @@ plan(struct server *sv, struct gw_err *err)
 
 		if (!q->active)
 			continue;
-		if (pcm_import_finish(q->im, err) == -1 ||
+		if (pcm_import_unpark(q->im, err) == -1 ||
+		    pcm_import_finish(q->im, err) == -1 ||
 		    pcm_import_threshold(q->im, err) == -1)
 			return -1;
 		q->reply.full = q->full;
@@ -679,7 +680,10 @@ held_after(struct server *sv, const struct rq *q)
 	return n > r->ndel ? n - r->ndel : 0;
 }
 
-/* After the reply went out: the numbers and the shadow, in one commit. */
+/*
+ * After the reply went out: the numbers, the shadow and the parked users,
+ * in one commit.
+ */
 static int
 commit(struct server *sv, struct rq *q, struct gw_err *err)
 {
@@ -703,6 +707,7 @@ commit(struct server *sv, struct rq *q, struct gw_err *err)
 	if (pcm_nums_put(txn, sv->c.pc->name, q->reply.peer, &n, err) == -1 ||
 	    pcm_wmark_str(txn, sv->c.pc->name, q->reply.peer, "last_update",
 	    when, err) == -1 ||
+	    pcm_import_park_commit(q->im, txn, err) == -1 ||
 	    (!q->err138 && (pcm_sent_commit(txn, sv->c.pc->name, &q->reply,
 	    err) == -1 || pcm_names_commit(&sv->c, txn, err) == -1))) {
 		state_abort(txn);

@@ -56,6 +56,7 @@ enum {
 	EV_PCM_CHAR = 3325,		/* characters the code page lacks */
 	EV_PCM_MOD_UNKNOWN = 3326,	/* modify of an unknown entry: added */
 	EV_PCM_ADDR_TAKEN = 3327,	/* modify to an address in use */
+	EV_PCM_ADDR_FREE = 3328,	/* a parked user's address is free */
 	EV_PCM_THRESHOLD = 3330,	/* deletion threshold */
 	EV_PCM_LDAP_FAILED = 3331,	/* an LDAP write was refused */
 	EV_PCM_NOT_OURS = 3332,		/* an entry in the way is not ours */
@@ -232,6 +233,21 @@ int	pcm_sent_commit(struct gw_txn *, const char *connector,
 int	pcm_sent_keys(struct gw_txn *, const char *connector,
 	    const struct pcm_peer *, struct strmap *hex, struct gw_err *);
 
+/* pcm_park.c: users refused for a held address, kept until it is free */
+struct pcm_parked {
+	char		*key;		/* its MS Mail address */
+	struct gw_record rec;		/* the entry it would have been */
+};
+void	pcm_parked_release(struct pcm_parked *);
+/* The requestor's parked users (*v malloc'd, each to be released). */
+int	pcm_park_load(struct gw_txn *, const char *connector,
+	    const struct pcm_peer *, struct pcm_parked **v, size_t *n,
+	    struct gw_err *);
+/* Parks key's entry (rec), or drops it (rec NULL). */
+int	pcm_park_put(struct gw_txn *, const char *connector,
+	    const struct pcm_peer *, const char *key, const struct gw_record *rec,
+	    struct gw_err *);
+
 /* pcm_import.c */
 struct pcm_import;
 struct pcm_import *pcm_import_new(struct pcm_cycle *, struct pcm_peer *);
@@ -245,8 +261,17 @@ void	pcm_import_free(struct pcm_import *);
 int	pcm_import_plan(struct pcm_import *, const struct pcm_batch *,
 	    uint64_t skip_upto, int skip_unnumbered, const char *src,
 	    size_t *skipped, struct gw_err *);
+/*
+ * Takes the requestor's parked users that this plan does not name back
+ * in (pcm_park.c): those whose entry now exists are dropped, the others
+ * tried again by pcm_import_finish.  Call after the last plan.
+ */
+int	pcm_import_unpark(struct pcm_import *, struct gw_err *);
 /* Turns the plan into LDAP changes; counts what would be deleted. */
 int	pcm_import_finish(struct pcm_import *, struct gw_err *);
+/* What the plan parks and unparks, into the transaction of the commit. */
+int	pcm_import_park_commit(struct pcm_import *, struct gw_txn *,
+	    struct gw_err *);
 /* Deletion threshold on the requestor's imported entries (exit 4). */
 int	pcm_import_threshold(struct pcm_import *, struct gw_err *);
 void	pcm_import_print(struct pcm_import *, FILE *);

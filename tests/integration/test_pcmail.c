@@ -902,4 +902,32 @@ Test(pcmail, smtp_template_gives_ms_mail_users_an_address_kept_for_life,
 	cr_assert(strstr(t, "mail: jimmy.smith@ms.contoso.example\n") != NULL,
 	    "%s", t);
 	free(t);
+
+	/*
+	 * The refused users were kept: each update since tried them again,
+	 * quietly, and once the holder is gone the next update from their
+	 * postoffice brings them in, though it says nothing of them.
+	 */
+	t = events();
+	cr_assert_eq(count_of(t, "Annie Desk (SMTP:annie@contoso.example): "
+	    "its SMTP"), 1, "refused more than once: %s", t);
+	free(t);
+	cr_assert_eq(ldap_apply(&env, "dn: cn=AJonesHQ," RCPT "\nchangetype: "
+	    "delete\n"), 0);
+	free(pcr_send(m1, "UPDATE"));
+	sync_ok();
+	mail_is(S1BASE, "Annie Desk", "annie@contoso.example");
+	mail_is(S1BASE, "Ann Alias", "Ann.Jones@ms.contoso.example");
+	t = events();
+	cr_assert(strstr(t, "SMTP:annie@contoso.example, refused earlier "
+	    "because another recipient held its SMTP address, is imported: "
+	    "the address is free now") != NULL, "%s", t);
+	free(t);
+	/* taken in: not tried again */
+	free(pcr_send(m1, "UPDATE"));
+	sync_ok();
+	t = events();
+	cr_assert_eq(count_of(t, "SMTP:annie@contoso.example, refused "
+	    "earlier"), 1, "%s", t);
+	free(t);
 }
