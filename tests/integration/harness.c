@@ -72,6 +72,14 @@ run(const char *fmt, ...)
 	return o;
 }
 
+const char *
+galgate_binary(void)
+{
+	const char *b = getenv("GALGATE_TEST_BINARY");
+
+	return b != NULL && *b != '\0' ? b : GALGATE_BINARY;
+}
+
 struct out
 galgate(const struct env *e, const char *fmt, ...)
 {
@@ -82,8 +90,8 @@ galgate(const struct env *e, const char *fmt, ...)
 	va_start(ap, fmt);
 	args = vformat(fmt, ap);
 	va_end(ap);
-	cmd = malloc(strlen(args) + 512);
-	sprintf(cmd, "%s -c %s %s", GALGATE_BINARY, e->conf, args);
+	cmd = malloc(strlen(args) + 512 + strlen(galgate_binary()));
+	sprintf(cmd, "%s -c %s %s", galgate_binary(), e->conf, args);
 	o = run_string(cmd);
 	free(cmd);
 	free(args);

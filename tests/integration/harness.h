@@ -42,6 +42,11 @@ void	env_slapd_run(const struct env *);
 
 /* Runs a shell command; stdout and stderr are captured together. */
 struct out run(const char *fmt, ...) __attribute__((__format__(printf, 1, 2)));
+/*
+ * The galgate binary the tests run: the one built, or GALGATE_TEST_BINARY
+ * (an earlier version's, to record what it writes; see test_upgrade.c).
+ */
+const char *galgate_binary(void);
 /* galgate -c env->conf ARGS */
 struct out galgate(const struct env *, const char *fmt, ...)
 	    __attribute__((__format__(printf, 2, 3)));

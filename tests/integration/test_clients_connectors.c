@@ -1,11 +1,7 @@
 /*
  * One recipient: a person brought by each connector looks the same to
- * every mail client.  One GAL on the configuration deploy/galgate-slapd
- * generates, filled by all three connectors: a cc:Mail user from the
- * sample export, an MS Mail user whose requestor postoffice sent him with
- * Surname and Given Name template lines (pcmail_model.c), and a user of
- * another organization that reached this one's InterOrg master from its
- * requestor (a second private slapd and galgate).  Each is then searched
+ * every mail client.  One GAL filled by all three connectors, one person
+ * each (three_gal.h), with MS Mail's smtp_template.  Each is then searched
  * anonymously with the exact filters of Thunderbird, Outlook, Evolution,
  * Roundcube and Apple Contacts, each by what its filter searches, and
  * with lbdb's mutt_ldap_query; each must show the display name (the
@@ -20,70 +16,9 @@
 #include <criterion/logging.h>
 
 #include "deploy_helpers.h"
-#include "pcmail_model.h"
+#include "three_gal.h"
 
-#define MASTER	"master@contoso.example"
-#define FAB	"requestor@fabrikam.example"
-#define FAB_RCPT "cn=Recipients,ou=Stockholm,o=Fabrikam," SUFFIX
-
-static struct env gal, fab;
-static struct pcr *lagos;
-
-static const char *gal_conf =
-    "[connector ccmail]\n"
-    "type = ccmail\n"
-    "export_dir = " CCMAIL_SAMPLES "\n"
-    "import_dir = @DIR@/import\n"
-    "post_office = EXSITE1\n"
-    "import_container = /o=Contoso/ou=HQ/cn=ccMail\n"
-    "export_container = /o=Contoso/ou=HQ/cn=Recipients\n"
-    "smtp_template = %g.%s@ccmail.contoso.example\n"
-    "\n"
-    "[connector dirsync]\n"
-    "type = pcmail\n"
-    "network = CONTOSO\n"
-    "postoffice = GALGATE\n"
-    "export_container = /o=Contoso/ou=HQ/cn=Recipients\n"
-    "smtp_template = %g.%s@msmail.contoso.example\n"
-    "transport = maildir\n"
-    "inbox = @DIR@/dirsync/in\n"
-    "outbox = @DIR@/dirsync/out\n"
-    "address = galgate-dirsync@contoso.example\n"
-    "\n"
-    "[requestor CONTOSO/LAGOSPO]\n"
-    "connector = dirsync\n"
-    "password_file = @DIR@/lagospo.secret\n"
-    "templates = yes\n"
-    "import_container = /o=Contoso/ou=HQ/cn=LAGOSPO\n"
-    "address = lagospo-dirsync@contoso.example\n"
-    "\n"
-    "[connector io-master]\n"
-    "type = interorg\n"
-    "role = master\n"
-    "address = " MASTER "\n"
-    "export_container = /o=Contoso/ou=HQ/cn=Recipients\n"
-    "transport = maildir\n"
-    "inbox = @DIR@/mail/master\n"
-    "outbox = @DIR@/mail/requestor\n"
-    "\n"
-    "[requestor " FAB "]\n"
-    "connector = io-master\n"
-    "secret_file = @DIR@/fabrikam.secret\n"
-    "import_container = /o=Contoso/ou=HQ/cn=Fabrikam\n";
-
-/* The other organization: its requestor writes to the master's inbox. */
-static const char *fab_conf =
-    "[connector io-fab]\n"
-    "type = interorg\n"
-    "role = requestor\n"
-    "address = " FAB "\n"
-    "master_address = " MASTER "\n"
-    "secret_file = %s/fabrikam.secret\n"
-    "export_container = /o=Fabrikam/ou=Stockholm/cn=Recipients\n"
-    "import_container = /o=Fabrikam/ou=Stockholm/cn=InterOrg\n"
-    "transport = maildir\n"
-    "inbox = %s/mail/requestor\n"
-    "outbox = %s/mail/master\n";
+static struct three_gal three;
 
 struct person {
 	const char	*connector;
@@ -109,84 +44,18 @@ static const struct person people[] = {
 static void
 teardown(void)
 {
-	pcr_free(lagos);
-	lagos = NULL;
-	env_stop(&fab);
-	env_stop(&gal);
-}
-
-static void
-maildir(const char *dir, const char *name)
-{
-	struct out o = run("mkdir -p '%s/%s/new' '%s/%s/cur' '%s/%s/tmp'",
-	    dir, name, dir, name, dir, name);
-
-	cr_assert_eq(o.status, 0, "%s", o.text);
-	out_free(&o);
-}
-
-static void
-ok(const struct env *e, const char *args)
-{
-	struct out o = galgate(e, "%s", args);
-
-	cr_assert_eq(o.status, 0, "galgate %s: %s", args, o.text);
-	out_free(&o);
+	three_gal_stop(&three);
 }
 
 /* The GAL, filled by the three connectors. */
 static void
 fill_gal(void)
 {
-	char path[160], *conf, *secret;
-	struct out o;
+	char *conf = three_gal_conf(1);
 
-	env_start(&gal, gal_conf, "--unchecked-limit 200");
-	snprintf(path, sizeof(path), "%s/import", gal.dir);
-	cr_assert_eq(mkdir(path, 0755), 0);
-	maildir(gal.dir, "dirsync/in");
-	maildir(gal.dir, "dirsync/out");
-	maildir(gal.dir, "mail/master");
-	maildir(gal.dir, "mail/requestor");
-	free(env_file(&gal, "lagospo.secret", "lagos-dirsync\n"));
-	secret = env_file(&gal, "fabrikam.secret",
-	    "fabrikam-shared-secret-0123456789\n");
-	free(secret);
-	ok(&gal, "init");
-
-	/* cc:Mail: the sample post office */
-	ok(&gal, "sync ccmail");
-
-	/* MS Mail: LAGOSPO sends its user with his names as template lines */
-	snprintf(path, sizeof(path), "%s/dirsync", gal.dir);
-	{
-		char in[192], out[192];
-
-		snprintf(in, sizeof(in), "%s/in", path);
-		snprintf(out, sizeof(out), "%s/out", path);
-		lagos = pcr_new("CONTOSO", "LAGOSPO", "lagos-dirsync",
-		    "lagospo-dirsync@contoso.example", in, out);
-	}
-	pcr_add(lagos, "Okafor, Chidi", "COKAFOR", "- Surname:/Okafor\r\n"
-	    "- Given Name:/Chidi\r\n");
-	free(pcr_send(lagos, "UPDATE"));
-	ok(&gal, "sync dirsync");
-
-	/* InterOrg: Fabrikam's requestor sends its user to the master */
-	cr_assert(asprintf(&conf, fab_conf, gal.dir, gal.dir, gal.dir) > 0);
-	env_start(&fab, conf, NULL);
+	three_gal_start(&three, conf);
 	free(conf);
-	ok(&fab, "init");
-	o = run("printf 'dn: cn=MLindqvist,%s\\nobjectClass: inetOrgPerson\\n"
-	    "objectClass: galgateRecipient\\ncn: MLindqvist\\nsn: Lindqvist\\n"
-	    "givenName: Maja\\ndisplayName: Lindqvist, Maja\\n"
-	    "mailNickname: MLindqvist\\nmail: maja.lindqvist@fabrikam.example\\n"
-	    "galgateRecipientType: mailbox\\n' | ldapadd -Q -Y EXTERNAL "
-	    "-H '%s'", FAB_RCPT, fab.uri);
-	cr_assert_eq(o.status, 0, "%s", o.text);
-	out_free(&o);
-	ok(&fab, "sync io-fab");
-	ok(&gal, "sync io-master");
+	three_gal_fill(&three);
 }
 
 /*
@@ -201,7 +70,7 @@ search(const char *base, const char *filter, int sizelimit, int *status)
 	    "-s sub -z %d %s cn displayName mail >%s/found; st=$?; perl "
 	    "-MMIME::Base64 -ne 'if (/^(\\w+):: (.*)/) { print \"$1: \", "
 	    "decode_base64($2), \"\\n\" } else { print }' %s/found; exit $st",
-	    gal.uri, qb, sizelimit, qf, gal.dir, gal.dir);
+	    three.gal.uri, qb, sizelimit, qf, three.gal.dir, three.gal.dir);
 	char *text = o.text;
 
 	*status = o.status;
@@ -302,7 +171,7 @@ mutt_finds(const struct person *p)
 	    "--server='%s' --search_base='%s' --search_fields='givenname sn "
 	    "cn mail' --expected_answers='givenname sn mail' "
 	    "--format_email='${mail}' --format_realname='${givenname} ${sn}' "
-	    "%s", gal.dir, gal.uri, SUFFIX, q);
+	    "%s", three.gal.dir, three.gal.uri, SUFFIX, q);
 
 	snprintf(want, sizeof(want), "%s\t%s\t", p->mail, p->realname);
 	cr_assert(strstr(o.text, want) != NULL, "mutt_ldap_query %s: the %s "
