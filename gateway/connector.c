@@ -11,6 +11,7 @@
 
 #include "connector.h"
 #include "gal.h"
+#include "reform.h"
 #include "state.h"
 
 extern const struct gw_connector_ops connector_ccmail;
@@ -204,6 +205,8 @@ connector_cycle(struct gw_connector *c, struct gw_cycle *cy,
 	if (!cy->dry_run)
 		evlog_emit(cy->ev, EV_CYCLE_START, GW_SEV_INFO, c->name, NULL,
 		    "cycle started");
+	if (cy->gal != NULL && gw_reform(cy, c->name, err) == -1)
+		goto done;
 	if (c->ops->import != NULL && c->ops->import(c, cy, err) == -1)
 		goto done;
 	if (c->ops->export != NULL && c->ops->export(c, cy, err) == -1)

@@ -34,7 +34,8 @@ enum {
 	EV_CYCLE_FAILED = 1022,
 	EV_CYCLE_THRESHOLD = 1023,	/* stopped by the deletion threshold */
 	EV_LDAP_WRITE_FAILED = 1030,
-	EV_RESET = 1040
+	EV_RESET = 1040,
+	EV_REFORMED = 1045		/* entries brought to this form */
 };
 
 struct gw_evlog {
