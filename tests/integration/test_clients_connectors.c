@@ -213,3 +213,57 @@ Test(one_recipient, each_connectors_person_looks_the_same_to_every_client,
 		mutt_finds(p);
 	}
 }
+
+/*
+ * FORMATS.md's one split: a display name without a comma is all surname,
+ * with no given name, whichever connector brings it.  (An InterOrg
+ * sender always sends its entry's own sn, as inetOrgPerson has one.)
+ */
+Test(one_recipient, a_name_without_a_comma_splits_alike_in_every_connector,
+    .fini = teardown, .timeout = 180)
+{
+	char *conf = three_gal_conf(1), *local, *p, *text;
+	const char *e;
+	struct out o;
+	int st, n = 0;
+
+	/* cc:Mail reads a copy of the sample export with one user more */
+	cr_assert_not_null(p = strstr(conf, CCMAIL_SAMPLES));
+	cr_assert(asprintf(&local, "%.*s@DIR@/export%s", (int)(p - conf), conf,
+	    p + strlen(CCMAIL_SAMPLES)) > 0);
+	three_gal_start(&three, local);
+	free(local);
+	free(conf);
+	o = run("mkdir %s/export && cp " CCMAIL_SAMPLES "/* %s/export/ && "
+	    "printf '\\r\\n\\r\\nName: Zhang Wei\\r\\nLocn: L\\r\\n' "
+	    ">> %s/export/Ccmdir.exp", three.gal.dir, three.gal.dir,
+	    three.gal.dir);
+	cr_assert_eq(o.status, 0, "%s", o.text);
+	out_free(&o);
+	three_gal_fill(&three);
+	/* and LAGOSPO sends one without template lines */
+	pcr_add(three.lagos, "Zhang Wei", "ZWEI", NULL);
+	free(pcr_send(three.lagos, "UPDATE"));
+	three_gal_ok(&three.gal, "sync dirsync");
+
+	text = search(SUFFIX, "(displayName=Zhang Wei)", 0, &st);
+	cr_assert_eq(st, 0, "%s", text);
+	for (e = strstr(text, "dn:"); e != NULL; e = strstr(e + 3, "\ndn:")) {
+		const char *end = strstr(e + 1, "\n\n");
+		size_t len = end != NULL ? (size_t)(end - e) : strlen(e);
+		char *one = strndup(e, len);
+
+		cr_assert(strstr(one, "\ncn: ") == strstr(one,
+		    "\ncn: Zhang Wei\n"), "not the first cn: %s", one);
+		n++;
+		free(one);
+	}
+	cr_assert_eq(n, 2, "a cc:Mail and an MS Mail Zhang Wei: %s", text);
+	free(text);
+	o = run("ldapsearch -x -LLL -o ldif-wrap=no -H '%s' -b " SUFFIX " "
+	    "'(displayName=Zhang Wei)' sn givenName", three.gal.uri);
+	cr_assert_eq(o.status, 0, "%s", o.text);
+	cr_assert_eq(count_of(o.text, "\nsn: Zhang Wei\n"), 2, "%s", o.text);
+	cr_assert_eq(count_of(o.text, "givenName"), 0, "%s", o.text);
+	out_free(&o);
+}
