@@ -575,6 +575,45 @@ gw_recipient_owned(const struct gw_record *rec, const char *connector,
 	    (key == NULL || gw_strcaseeq(fk, key));
 }
 
+/* 1 if x500 is a DN inside the organization org: "/o=org/..." */
+static int
+in_org(const char *x500, const char *org)
+{
+	size_t n = strlen(org);
+
+	return gw_strncaseeq(x500, "/o=", 3) && gw_strncaseeq(x500 + 3, org,
+	    n) && x500[3 + n] == '/';
+}
+
+static void
+add_x500(struct gw_recipient *r, const char *x500)
+{
+	struct gw_buf b;
+
+	if (r->x500 != NULL && gw_strcaseeq(r->x500, x500))
+		return;
+	gw_buf_init(&b, 0);
+	gw_buf_printf(&b, "X500:%s", x500);
+	gw_strlist_add(&r->proxies, b.buf);
+	gw_buf_release(&b);
+}
+
+void
+gw_recipient_keep_x500(struct gw_recipient *r, const struct gw_record *had,
+    const char *org)
+{
+	const struct gw_attr *a = gw_record_attr(had, "galgateProxyAddress");
+	const char *v = gw_record_get(had, "legacyExchangeDN");
+	size_t i;
+
+	if (v != NULL && *v != '\0')
+		add_x500(r, v);
+	for (i = 0; a != NULL && i < a->n; i++)
+		if (gw_strncaseeq(a->val[i].ptr, "X500:", 5) &&
+		    in_org(a->val[i].ptr + 5, org))
+			add_x500(r, a->val[i].ptr + 5);
+}
+
 char *
 gw_recipient_rdn(const char *v)
 {

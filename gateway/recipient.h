@@ -176,6 +176,17 @@ void	gw_recipient_to_record(const struct gw_recipient *, const char *dn,
 void	gw_recipient_from_record(const struct gw_record *,
 	    struct gw_recipient *out);
 
+/*
+ * A recipient keeps the X.500 DNs its entry had here, so that mail sent
+ * to an earlier one (a reply to an old message) still reaches it: the
+ * entry's legacyExchangeDN where r's differs (a renamed entry), and each
+ * X500: proxy of had inside the organization org (the earlier ones
+ * kept before), become X500: proxies of r.  Proxies naming another
+ * organization's DN (an InterOrg sender's) are the connector's to keep.
+ */
+void	gw_recipient_keep_x500(struct gw_recipient *r,
+	    const struct gw_record *had, const char *org);
+
 /* The RDN of an entry named by v: "cn=v", escaped (caller frees). */
 char	*gw_recipient_rdn(const char *v);
 

@@ -142,7 +142,8 @@ apply_fields(struct view *v, const struct io_entry *r, const char *key,
  */
 static void
 build(struct view *v, const char *key, const char *cls, const char *src,
-    struct gw_recipient *rc, struct gw_record *out)
+    const struct gw_record *had, struct gw_recipient *rc,
+    struct gw_record *out)
 {
 	char *dn = io_dn_for(v, key), *p;
 
@@ -166,6 +167,9 @@ build(struct view *v, const char *key, const char *cls, const char *src,
 	rc->foreign_key = gw_strdup(key);
 	free(rc->x500);
 	rc->x500 = io_x500_for(v, key);
+	/* after the sender's DN: the proxy that finds its entry comes first */
+	if (had != NULL)
+		gw_recipient_keep_x500(rc, had, v->c->cy->conf->organization);
 	gw_recipient_to_record(rc, dn, out);
 	free(dn);
 }
@@ -482,7 +486,8 @@ put_entry(struct view *v, const struct io_entry *r, const char *oldkey,
 		gw_recipient_init(&rc);
 	apply_fields(v, r, key, &rc);
 	build(v, key, r->cls, r->dn != NULL ? r->dn : e != NULL ?
-	    gw_recipient_proxy(&e->rec, "X500") : NULL, &rc, &target);
+	    gw_recipient_proxy(&e->rec, "X500") : NULL, e != NULL ? &e->rec :
+	    NULL, &rc, &target);
 	gw_recipient_release(&rc);
 	if (e == NULL)
 		plan_add(v, &target);

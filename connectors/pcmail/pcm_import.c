@@ -893,6 +893,7 @@ int
 pcm_import_finish(struct pcm_import *im, struct gw_err *err)
 {
 	struct gw_change *ch, tmp;
+	struct gw_recipient r;
 	struct gw_record old;
 	size_t i, n;
 	char *dn;
@@ -935,6 +936,11 @@ pcm_import_finish(struct pcm_import *im, struct gw_err *err)
 			free(dn);
 			continue;
 		}
+		gw_recipient_from_record(&e->want, &r);
+		gw_recipient_keep_x500(&r, &e->orig,
+		    im->c->cy->conf->organization);
+		want_put(im, e, &r);
+		gw_recipient_release(&r);
 		gw_record_copy(&old, &e->orig);
 		if (!gw_strcaseeq(e->origin_key, e->key)) {
 			ch = new_change(im, PH_RENAME, GW_OP_RENAME,

@@ -439,6 +439,13 @@ Test(interorg, users_changes_and_deletions_reach_every_organization,
 	    1);
 	cr_assert_eq(ldap_count(&hq, HQ_B1, "(cn=jim.smith@branch.example.com)"),
 	    1);
+	/* renamed, not replaced: mail to its former X.500 DN still gets there */
+	cr_assert_eq(ldap_count(&hq, HQ_B1, "(&(cn=jim.smith@branch.example.com)"
+	    "(galgateProxyAddress=X500:/o=HQ/ou=NYC/cn=Branch/"
+	    "cn=jimmy.smith@branch.example.com))"), 1);
+	cr_assert_eq(ldap_count(&b2, B2_IMP, "(galgateProxyAddress=X500:"
+	    "/o=BRANCH2/ou=PARIS/cn=InterOrg/cn=jimmy.smith@branch.example.com)"),
+	    1);
 
 	/* converged: another round writes nothing anywhere, echoes nothing */
 	round_trip(&b1, &b2);

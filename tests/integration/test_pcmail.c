@@ -931,3 +931,39 @@ Test(pcmail, smtp_template_gives_ms_mail_users_an_address_kept_for_life,
 	    "earlier"), 1, "%s", t);
 	free(t);
 }
+
+/*
+ * A user given another mailbox (a two-line M) keeps his entry: it is
+ * renamed to the new address, and mail to his former X.500 DN (a reply
+ * to an old message) still reaches him through an X500: proxy address.
+ */
+Test(pcmail, a_new_address_renames_the_entry_and_keeps_the_former_x500,
+    .init = setup, .fini = teardown, .timeout = 120)
+{
+	char *before, *after;
+
+	pcr_add(m1, "Lee, Kim", "KLEE", NULL);
+	free(pcr_send(m1, "UPDATE"));
+	sync_ok();
+	before = ldap_get(S1BASE, "(galgateForeignKey=PCM:CONTOSO/SEAPO1/KLEE)",
+	    "entryUUID");
+	cr_assert(strstr(before, "entryUUID: ") != NULL, "%s", before);
+	pcr_queue_raw(m1, "M Lee, Kim                       "
+	    "PCM:CONTOSO/SEAPO1/KLEE\r\n             Lee, Kim          "
+	    "             PCM:CONTOSO/SEAPO1/KIMLEE\r\n");
+	free(pcr_send(m1, "UPDATE"));
+	sync_ok();
+	cr_assert_eq(ldap_count(S1BASE, "(galgateForeignKey=PCM:CONTOSO/"
+	    "SEAPO1/KLEE)"), 0);
+	after = ldap_get(S1BASE, "(galgateForeignKey=PCM:CONTOSO/SEAPO1/"
+	    "KIMLEE)", "entryUUID");
+	/* the same entry, under its new name */
+	cr_assert_str_eq(strstr(after, "entryUUID: "), strstr(before,
+	    "entryUUID: "), "not renamed: %s / %s", before, after);
+	cr_assert(strncmp(after, "dn: cn=PCM:CONTOSO/SEAPO1/KIMLEE,", 33) == 0,
+	    "%s", after);
+	cr_assert_eq(ldap_count(S1BASE, "(galgateProxyAddress=X500:/o=Contoso/"
+	    "ou=HQ/cn=SEAPO1/cn=PCM:CONTOSO\\5c/SEAPO1\\5c/KLEE)"), 1);
+	free(before);
+	free(after);
+}

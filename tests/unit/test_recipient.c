@@ -440,3 +440,31 @@ Test(recipient, what_connectors_ask_of_an_entry_without_naming_attributes)
 	cr_assert_str_eq(f, "(galgateProxyAddress=X500:/o=A\\28B\\29)");
 	free(f);
 }
+
+Test(recipient, a_renamed_entry_keeps_its_former_x500_dns)
+{
+	struct gw_recipient r;
+	struct gw_record had;
+
+	gw_record_init(&had);
+	gw_record_add_str(&had, "legacyExchangeDN", "/o=Contoso/cn=B/cn=old2");
+	gw_record_add_str(&had, "galgateProxyAddress",
+	    "X500:/o=Contoso/cn=B/cn=old1");
+	gw_record_add_str(&had, "galgateProxyAddress",
+	    "X500:/o=Fabrikam/cn=Recipients/cn=sender");
+	gw_record_add_str(&had, "galgateProxyAddress", "SMTP:x@contoso.example");
+	gw_recipient_init(&r);
+	r.x500 = strdup("/o=Contoso/cn=B/cn=new");
+	gw_recipient_keep_x500(&r, &had, "CONTOSO");
+	cr_assert_eq(r.proxies.n, 2, "%zu", r.proxies.n);
+	cr_assert_str_eq(r.proxies.v[0], "X500:/o=Contoso/cn=B/cn=old2");
+	cr_assert_str_eq(r.proxies.v[1], "X500:/o=Contoso/cn=B/cn=old1");
+	/* not renamed: nothing to keep but what it kept before */
+	gw_recipient_release(&r);
+	gw_recipient_init(&r);
+	r.x500 = strdup("/o=Contoso/cn=B/cn=old2");
+	gw_recipient_keep_x500(&r, &had, "Contoso");
+	cr_assert_eq(r.proxies.n, 1);
+	gw_recipient_release(&r);
+	gw_record_release(&had);
+}
