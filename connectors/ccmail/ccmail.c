@@ -750,15 +750,7 @@ ccmail_cycle(struct gw_connector *con, struct gw_cycle *cy, struct gw_err *err)
 	    "entries, %zu lists, %zu bulletin boards\n", c.cc->name,
 	    c.ngal_side, c.nnative, c.nlists, c.nbboards);
 	c.import_all = import_all;
-	if (export_all) {
-		/* cc:Mail is offered every recipient again */
-		struct strmap_slot *s;
-
-		i = 0;
-		while ((s = strmap_next(&c.gal_side, &i)) != NULL)
-			if (strchr("lLrR", ((struct cc_entry *)s->val)->locn))
-				((struct cc_entry *)s->val)->locn = '?';
-	}
+	c.export_all = export_all;
 	if (cc_plan_export(&c, err) == -1 || cc_plan_import(&c, err) == -1)
 		goto done;
 	/* planning's scratch sets are gone: their pages go back to the

@@ -134,6 +134,8 @@ struct cc_cycle {
 	size_t			 nrcpt;
 	size_t			 nowned;	/* entries this connector made */
 	int			 import_all;	/* re-check every one of them */
+	int			 export_all;	/* offer cc:Mail every GAL
+						   recipient again */
 	struct strmap		 chosen_by_uuid; /* hex uuid -> "base\0chosen" */
 	/* the plan */
 	struct gw_record	*dels;		/* Ccmdel.imp records */

@@ -330,7 +330,10 @@ cc_plan_export(struct cc_cycle *c, struct gw_err *err)
 		if (have != NULL)
 			strmap_put(&matched, key, have);
 		free(key);
-		if (have != NULL && strcmp(have->name, r->chosen) == 0 &&
+		/* what cc:Mail holds as we would write it: nothing to do,
+		 * unless it is to be offered everything again */
+		if (!c->export_all && have != NULL &&
+		    strcmp(have->name, r->chosen) == 0 &&
 		    (have->locn == 'l' || have->locn == 'L') &&
 		    streq_null(have->fan, fan) &&
 		    streq_null(have->comments, cmt)) {

@@ -268,6 +268,43 @@ Test(ccmail, deletion_in_the_gal_reaches_ccmail, .init = setup,
 	cr_assert_eq(converge(2), 1);
 }
 
+/*
+ * "Export on Next Cycle" (reset --export-all) with a GAL recipient
+ * deleted meanwhile: cc:Mail is offered every recipient again and told
+ * of the deletion with a well-formed record (Locn l, as it holds it),
+ * and the cycle ends cleanly.
+ */
+Test(ccmail, export_all_with_a_deletion_writes_well_formed_records,
+    .init = setup, .fini = teardown)
+{
+	struct ccm_import_result res;
+	char path[300];
+	struct out o;
+
+	add_gal("a1", "HQ", "One, A");
+	add_gal("a2", "HQ", "Two, A");
+	add_gal("a3", "HQ", "Three, A");
+	cr_assert(converge(3) > 0);
+	o = galgate(&env, "reset cc --export-all");
+	cr_assert_eq(o.status, 0, "%s", o.text);
+	out_free(&o);
+	o = run("ldapdelete -Q -Y EXTERNAL -H '%s' cn=a2," RCPT, env.uri);
+	cr_assert_eq(o.status, 0, "%s", o.text);
+	out_free(&o);
+	cr_assert_eq(round_trip(&res), 0);
+	snprintf(path, sizeof(path), "%s/Ccmdel.imp", imp_dir);
+	o = run("cat '%s'", path);
+	cr_assert_eq(records_in("Ccmdel.imp"), 1, "%s", o.text);
+	cr_assert(strstr(o.text, "Name: Two, A\r\nLocn: l\r\n") != NULL,
+	    "%s", o.text);
+	cr_assert_null(strstr(o.text, "Locn: ?"), "%s", o.text);
+	out_free(&o);
+	cr_assert_eq(records_in("Ccmdir.imp"), 2);
+	cr_assert_eq(res.deleted, 1);
+	cr_assert_eq(ccm_count_on_po(m, GW_PO), 2);
+	cr_assert_eq(converge(2), 1);
+}
+
 /* An export container inside another: its recipients go once. */
 Test(ccmail, nested_export_containers_send_each_recipient_once,
     .fini = teardown)
