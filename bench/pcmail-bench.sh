@@ -150,7 +150,8 @@ while [ $r -le "$rounds" ]; do
 done
 # SrvTx generation alone, in one process: 10 more changes journaled (not
 # sent), then the reply to the requestor's S planned and written 200 times
-cc -O2 -D_GNU_SOURCE -I"$top/gateway" -I"$top/connectors/pcmail" \
+cc -O2 -D_GNU_SOURCE $(for d in "$top"/gateway/*/; do printf ' -I%s' "$d"; done) \
+	-I"$top/connectors/pcmail" \
 	-o "$sdir/pcmail-srvtx" "$top/bench/pcmail-srvtx.c" "$lib" \
 	$(pkg-config --libs ldap lber lmdb libcurl libcrypto)
 inproc() {	# dir uri n s

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "connector.h"
 #include "failpoint.h"
 #include "err.h"
 
@@ -25,7 +26,6 @@ static const struct command {
 	{ "sync", cmd_sync, "sync [--dry-run] [--allow-deletes N] NAME...  run one cycle of each connector" },
 	{ "status", cmd_status, "status [--json]            last cycle, counts and watermarks of each connector" },
 	{ "reset", cmd_reset, "reset NAME --import-all|--export-all [--requestor PEER]" },
-	{ "pcmail", cmd_pcmail, "pcmail apply NAME --requestor NET/PO FILE | pcmail listq NAME  MS Mail dir-sync tools" },
 	{ "run", cmd_run, "run                        the daemon: each connector on its schedule" },
 	{ NULL, NULL, NULL }
 };
@@ -34,6 +34,8 @@ static void
 usage(FILE *fp)
 {
 	const struct command *c;
+	const struct gw_command *k;
+	size_t i = 0;
 
 	fprintf(fp, "usage: galgate [-c FILE] COMMAND [ARGS]\n\n"
 	    "galgate synchronizes an OpenLDAP Global Address List with cc:Mail,\n"
@@ -46,6 +48,8 @@ usage(FILE *fp)
 	    "commands:\n");
 	for (c = commands; c->name != NULL; c++)
 		fprintf(fp, "  %s\n", c->usage);
+	while ((k = connector_command_next(&i)) != NULL)
+		fprintf(fp, "  %s\n", k->usage);
 	fprintf(fp, "\nexit status: 0 ok, 1 runtime failure, 2 usage or config "
 	    "error,\n3 malformed input, 4 deletion threshold, 5 connector busy\n");
 }
@@ -60,6 +64,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct command *c;
+	const struct gw_command *k;
 	struct cli cli = { NULL, 0 };
 	int ch;
 
@@ -105,6 +110,12 @@ main(int argc, char **argv)
 			optind = 0;	/* getopt restarts for the command */
 			return c->run(&cli, argc, argv);
 		}
+	if ((k = connector_command(argv[optind])) != NULL) {
+		argc -= optind;
+		argv += optind;
+		optind = 0;
+		return k->run(&cli, argc, argv);
+	}
 	fprintf(stderr, "galgate: unknown command '%s'\n", argv[optind]);
 	usage(stderr);
 	return GW_EXIT_USAGE;

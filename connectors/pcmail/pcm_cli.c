@@ -94,37 +94,107 @@ configure(struct run *r, struct gw_connector *con, const char *name,
 	return 0;
 }
 
+/* What "pcmail apply" hands its stages, and what they report back. */
+struct apply {
+	const char	*file;
+	struct pcm_peer	*peer;
+	size_t		 nbad;		/* lines skipped */
+};
+
+/* The stages of "pcmail apply", inside a cycle like any other. */
+static int
+apply_stages(struct gw_connector *con, struct gw_cycle *cy, void *arg,
+    struct gw_err *err)
+{
+	struct apply *ap = arg;
+	struct pcm_cycle c;
+	struct pcm_batch b;
+	struct pcm_import *im = NULL;
+	struct gw_txn *txn;
+	size_t len = 0, i, skipped, a, m, d;
+	char *text = NULL;
+	int rc = -1;
+
+	pcm_batch_init(&b);
+	if (pcm_cycle_open(&c, con, cy, err) == -1) {
+		pcm_cycle_close(&c);
+		return -1;
+	}
+	if (read_file(ap->file, &text, &len, err) == -1 ||
+	    pcm_parse(text, len, &c.cp, 1, &b, err) == -1)
+		goto done;
+	ap->nbad = b.nbad;
+	for (i = 0; i < b.nbad; i++) {
+		fprintf(stderr, "%s:%ld: %s; line skipped\n", ap->file,
+		    b.bad[i].line, b.bad[i].why);
+		if (!cy->dry_run)
+			evlog_emit(cy->ev, EV_PCM_LINE_BAD, GW_SEV_WARNING,
+			    con->name, NULL, "%s line %ld: %s; line skipped, "
+			    "the rest applied", ap->file, b.bad[i].line,
+			    b.bad[i].why);
+	}
+	im = pcm_import_new(&c, ap->peer);
+	if (pcm_import_plan(im, &b, 0, 0, ap->file, &skipped, err) == -1 ||
+	    pcm_import_unpark(im, err) == -1 ||
+	    pcm_import_finish(im, err) == -1 ||
+	    pcm_import_threshold(im, err) == -1)
+		goto done;
+	if (cy->dry_run) {
+		printf("# %s: dry run, nothing written\n", con->name);
+		pcm_import_print(im, stdout);
+		rc = 0;
+		goto done;
+	}
+	if (pcm_import_apply(im, err) == -1 ||
+	    state_begin(cy->state, 1, &txn, err) == -1)
+		goto done;
+	if (pcm_import_park_commit(im, txn, err) == -1) {
+		state_abort(txn);
+		goto done;
+	}
+	if (state_commit(txn, err) == -1)
+		goto done;
+	pcm_import_counts(im, &a, &m, &d);
+	evlog_emit(cy->ev, EV_PCM_APPLIED, GW_SEV_INFO, con->name, NULL,
+	    "%s applied to requestor %s: %zu transactions, %zu added, %zu "
+	    "modified, %zu deleted, %zu lines skipped", ap->file, ap->peer->id,
+	    b.n, a, m, d, b.nbad);
+	printf("%s: %s: %zu transactions: %zu added, %zu modified, %zu "
+	    "deleted, %zu lines skipped, %zu errors\n", con->name,
+	    ap->peer->id, b.n, a, m, d, b.nbad, cy->counts.errors);
+	rc = 0;
+done:
+	pcm_import_free(im);
+	pcm_batch_release(&b);
+	free(text);
+	pcm_cycle_close(&c);
+	return rc;
+}
+
 static int
 do_apply(struct cli *cli, const char *name, const char *req, const char *file,
     int dry, long allow)
 {
 	struct gw_connector con;
-	struct pcm_cycle c;
-	struct pcm_batch b;
-	struct pcm_import *im = NULL;
-	struct gw_txn *txn;
-	struct pcm_peer *peer;
+	struct apply ap;
 	struct gw_cycle cy;
 	struct gw_err err;
 	struct run r;
-	size_t len = 0, i, skipped, a, m, d;
-	char *text = NULL;
-	int fd = -1, rc = GW_EXIT_OK, configured = 0, opened = 0;
+	int rc = GW_EXIT_OK, configured = 0;
 
 	gw_err_init(&err);
-	pcm_batch_init(&b);
+	memset(&ap, 0, sizeof(ap));
+	ap.file = file;
 	if (run_open(cli, &r, RUN_GAL, &err) == -1)
 		return run_fail(&err);
 	if (configure(&r, &con, name, &err) == -1)
 		goto fail;
 	configured = 1;
-	if ((peer = peer_arg(con.priv, req)) == NULL) {
+	if ((ap.peer = peer_arg(con.priv, req)) == NULL) {
 		gw_err_set(&err, GW_EXIT_USAGE, "connector %s has no requestor "
 		    "'%s'", name, req);
 		goto fail;
 	}
-	if (connector_lock(r.conf->state_dir, name, &fd, &err) == -1)
-		goto fail;
 	memset(&cy, 0, sizeof(cy));
 	cy.conf = r.conf;
 	cy.gal = r.gal;
@@ -133,62 +203,15 @@ do_apply(struct cli *cli, const char *name, const char *req, const char *file,
 	cy.dry_run = dry;
 	cy.allow_deletes = allow;
 	cy.out = stdout;
-	if (pcm_cycle_open(&c, &con, &cy, &err) == -1)
+	if (connector_cycle_with(&con, &cy, apply_stages, &ap, &err) == -1)
 		goto fail;
-	opened = 1;
-	if (read_file(file, &text, &len, &err) == -1 ||
-	    pcm_parse(text, len, &c.cp, 1, &b, &err) == -1)
-		goto fail;
-	for (i = 0; i < b.nbad; i++) {
-		fprintf(stderr, "%s:%ld: %s; line skipped\n", file,
-		    b.bad[i].line, b.bad[i].why);
-		if (!dry)
-			evlog_emit(&r.ev, EV_PCM_LINE_BAD, GW_SEV_WARNING, name,
-			    NULL, "%s line %ld: %s; line skipped, the rest "
-			    "applied", file, b.bad[i].line, b.bad[i].why);
-	}
-	im = pcm_import_new(&c, peer);
-	if (pcm_import_plan(im, &b, 0, 0, file, &skipped, &err) == -1 ||
-	    pcm_import_unpark(im, &err) == -1 ||
-	    pcm_import_finish(im, &err) == -1 ||
-	    pcm_import_threshold(im, &err) == -1)
-		goto fail;
-	if (dry) {
-		printf("# %s: dry run, nothing written\n", name);
-		pcm_import_print(im, stdout);
-	} else {
-		if (pcm_import_apply(im, &err) == -1 ||
-		    state_begin(r.state, 1, &txn, &err) == -1)
-			goto fail;
-		if (pcm_import_park_commit(im, txn, &err) == -1) {
-			state_abort(txn);
-			goto fail;
-		}
-		if (state_commit(txn, &err) == -1)
-			goto fail;
-		pcm_import_counts(im, &a, &m, &d);
-		evlog_emit(&r.ev, EV_PCM_APPLIED, GW_SEV_INFO, name, NULL,
-		    "%s applied to requestor %s: %zu transactions, %zu added, "
-		    "%zu modified, %zu deleted, %zu lines skipped", file,
-		    peer->id, b.n, a, m, d, b.nbad);
-		printf("%s: %s: %zu transactions: %zu added, %zu modified, %zu "
-		    "deleted, %zu lines skipped, %zu errors\n", name, peer->id,
-		    b.n, a, m, d, b.nbad, cy.counts.errors);
-	}
 	/* the rest went in; the exit status still says the file was bad */
-	rc = b.nbad > 0 ? GW_EXIT_INPUT : cy.counts.errors > 0 ?
+	rc = ap.nbad > 0 ? GW_EXIT_INPUT : cy.counts.errors > 0 ?
 	    GW_EXIT_RUNTIME : GW_EXIT_OK;
 	goto out;
 fail:
 	rc = -1;
 out:
-	pcm_import_free(im);
-	pcm_batch_release(&b);
-	free(text);
-	if (opened)
-		pcm_cycle_close(&c);
-	if (fd != -1)
-		close(fd);
 	if (configured)
 		connector_release(&con);
 	run_close(&r);
@@ -333,7 +356,7 @@ out:
 	return rc == -1 ? run_fail(&err) : rc;
 }
 
-int
+static int
 cmd_pcmail(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -384,3 +407,10 @@ usage:
 	    "       galgate pcmail listq NAME [--requestor NET/PO]\n");
 	return GW_EXIT_USAGE;
 }
+
+const struct gw_command pcmail_command = {
+	.name = "pcmail",
+	.run = cmd_pcmail,
+	.usage = "pcmail apply NAME --requestor NET/PO FILE | pcmail listq NAME  "
+	    "MS Mail dir-sync tools",
+};

@@ -315,6 +315,7 @@ const struct gw_connector_ops connector_pcmail = {
 	.type = "pcmail",
 	.keys = pcmail_keys,
 	.extra_keys = gw_mailbox_keys,	/* transport, inbox, smtp_url, ... */
+	.command = &pcmail_command,
 	.peer_keys = pcmail_peer_keys,
 	.configure = pcmail_configure,
 	.import = pcm_server_cycle,

@@ -248,6 +248,9 @@ int	pcm_park_put(struct gw_txn *, const char *connector,
 	    const struct pcm_peer *, const char *key, const struct gw_record *rec,
 	    struct gw_err *);
 
+/* pcm_cli.c: "galgate pcmail apply|listq" */
+extern const struct gw_command pcmail_command;
+
 /* pcm_import.c */
 struct pcm_import;
 struct pcm_import *pcm_import_new(struct pcm_cycle *, struct pcm_peer *);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "connector.h"
 #include "fuzz.h"
 #include "schedule.h"
 #include "util.h"
@@ -104,7 +105,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((errs = open_memstream(&out, &len)) == NULL)
 		abort();
 	gw_err_init(&err);
-	c = conf_load(path, errs, &err);
+	c = conf_load(path, connector_conf_types(), errs, &err);
 	fclose(errs);
 	if (c == NULL) {
 		FUZZ_CHECK(err.exit == GW_EXIT_USAGE, "exit %d", err.exit);

@@ -1,5 +1,5 @@
 /*
- * The three DN forms (README "DN forms", gateway/dn.h) and the escaping
+ * The three DN forms (README "DN forms", gateway/lib/dn.h) and the escaping
  * that keeps data out of DNs' and filters' structure.
  *
  * Properties:

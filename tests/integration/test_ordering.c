@@ -17,6 +17,7 @@
 
 #include "ccmail_model.h"
 #include "conf.h"
+#include "connector.h"
 #include "faults.h"
 #include "gal.h"
 #include "pcmail_model.h"
@@ -170,7 +171,7 @@ Test(ordering, gal_apply_in_flight_keeps_parents_before_children,
 	cr_assert_eq(o.status, 0, "%s", o.text);
 	out_free(&o);
 	gw_err_init(&err);
-	conf = conf_load(env.conf, stderr, &err);
+	conf = conf_load(env.conf, connector_conf_types(), stderr, &err);
 	cr_assert_not_null(conf, "%s", err.msg);
 	cr_assert_eq(gal_open(conf, &g, &err), 0, "%s", err.msg);
 	/* several rounds: a wrong order shows up as a race, not every time */

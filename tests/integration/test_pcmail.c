@@ -967,3 +967,32 @@ Test(pcmail, a_new_address_renames_the_entry_and_keeps_the_former_x500,
 	free(before);
 	free(after);
 }
+
+/*
+ * "pcmail apply" is a cycle like any other: its LDAP writes are in an
+ * audit LDIF and "galgate status" shows it as the connector's last cycle.
+ */
+Test(pcmail, apply_leaves_an_audit_ldif_and_a_status_line, .init = setup,
+    .fini = teardown, .timeout = 120)
+{
+	struct out o;
+	char *file;
+
+	file = env_file(&env, "add.txt", "[DIRSYNC-TRANSACTIONS]\r\n"
+	    "0000000001 A Smith, Jimmy                   "
+	    "PCM:CONTOSO/SEAPO1/JSMITH\r\n");
+	o = galgate(&env, "pcmail apply dirsync --requestor CONTOSO/SEAPO1 %s",
+	    file);
+	cr_assert_eq(o.status, 0, "%s", o.text);
+	out_free(&o);
+	free(file);
+	o = run("cat %s/audit/dirsync-*.ldif", env.dir);
+	cr_assert_eq(o.status, 0, "no audit LDIF: %s", o.text);
+	cr_assert(strstr(o.text, "dn: cn=PCM:CONTOSO/SEAPO1/JSMITH,"
+	    S1BASE "\nchangetype: add\n") != NULL, "%s", o.text);
+	out_free(&o);
+	o = galgate(&env, "status --json");
+	cr_assert_eq(o.status, 0, "%s", o.text);
+	cr_assert(strstr(o.text, "\"adds\":1") != NULL, "%s", o.text);
+	out_free(&o);
+}

@@ -1,6 +1,6 @@
 /*
  * Connectors translate foreign records to recipients and back; the
- * recipient module (gateway/recipient.c) alone maps them to LDAP.  This
+ * recipient module (gateway/sync/recipient.c) alone maps them to LDAP.  This
  * counts where connector code still names an LDAP attribute: a string
  * literal that is an attribute type name of the schemas galgate loads
  * (core, cosine, inetorgperson, galgate; exact spelling), or a filter
@@ -209,7 +209,7 @@ Test(layering, connectors_name_no_ldap_attribute)
 	    report);
 	cr_assert_leq(total, ATTR_NAMES_LEFT, "connectors name LDAP attributes "
 	    "%zu times, more than the %d left:%s (map them in "
-	    "gateway/recipient.c instead)", total, ATTR_NAMES_LEFT, report);
+	    "gateway/sync/recipient.c instead)", total, ATTR_NAMES_LEFT, report);
 	cr_assert_geq(total, ATTR_NAMES_LEFT, "connectors name LDAP attributes "
 	    "%zu times now: lower ATTR_NAMES_LEFT to that", total);
 }

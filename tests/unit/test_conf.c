@@ -80,7 +80,7 @@ load(const char *text, struct gw_conf **out)
 	struct gw_err err;
 
 	gw_err_init(&err);
-	*out = conf_load(path, errs, &err);
+	*out = conf_load(path, connector_conf_types(), errs, &err);
 	fclose(errs);
 	if (*out != NULL) {
 		free(buf);
@@ -145,7 +145,7 @@ Test(conf, a_requestor_before_its_connector_belongs_to_it, .init = setup,
 	r = conf_next_requestor(c, conf_connector(c, "one"), NULL);
 	cr_assert_not_null(r, "the requestor was left out");
 	cr_assert_str_eq(r->name, "NET/PO");
-	cr_assert_not_null(r->ops);
+	cr_assert_not_null(r->type);
 	conf_free(c);
 	free(text);
 	free(secret);
@@ -276,7 +276,7 @@ Test(conf, control_characters_and_long_lines_are_reported, .init = setup,
 	free(big);
 	errs = open_memstream(&buf, &len);
 	gw_err_init(&err);
-	c = conf_load(path, errs, &err);
+	c = conf_load(path, connector_conf_types(), errs, &err);
 	fclose(errs);
 	cr_assert_null(c);
 	cr_assert(strstr(buf, "galgate.conf:6: NUL byte in line") != NULL,

@@ -36,9 +36,9 @@ plan_section(struct tree_plan *p, const struct conf_section *s,
 	const struct conf_key *k;
 	size_t i;
 
-	if (s->ops == NULL)
+	if (s->type == NULL)
 		return 0;
-	k = s->kind == CONF_SEC_CONNECTOR ? s->ops->keys : s->ops->peer_keys;
+	k = s->kind == CONF_SEC_CONNECTOR ? s->type->keys : s->type->peer_keys;
 	for (; k != NULL && k->name != NULL; k++) {
 		const struct conf_entry *e;
 

@@ -26,30 +26,13 @@
 #include <stdio.h>
 
 #include "conf.h"
+#include "cycle.h"
 #include "err.h"
 #include "evlog.h"
 #include "util.h"
+#include "watermark.h"
 
-struct gal;
-struct gw_state;
 struct gw_txn;
-
-/* What one cycle did, for status and metrics. */
-struct gw_counts {
-	size_t	 adds, modifies, deletes, skipped, errors;
-};
-
-struct gw_cycle {
-	const struct gw_conf	*conf;
-	const char		*audit_path;	/* LDIF of the changes, or NULL */
-	struct gal		*gal;
-	struct gw_state		*state;
-	struct gw_evlog		*ev;
-	int			 dry_run;	/* print, write nothing */
-	long			 allow_deletes;	/* --allow-deletes N, or 0 */
-	FILE			*out;		/* dry-run and report output */
-	struct gw_counts	 counts;
-};
 
 struct gw_reset {
 	int		 import_all;
@@ -58,6 +41,18 @@ struct gw_reset {
 };
 
 struct gw_connector;
+struct cli;
+
+/*
+ * A command a connector type adds to galgate's own ("galgate pcmail
+ * ..."): run takes the arguments from its name on and returns an exit
+ * status; usage is its line in --help.
+ */
+struct gw_command {
+	const char	*name;
+	int		(*run)(struct cli *, int argc, char **argv);
+	const char	*usage;
+};
 
 struct gw_connector_ops {
 	const char		*type;
@@ -75,6 +70,7 @@ struct gw_connector_ops {
 	int	(*reset)(struct gw_connector *, struct gw_cycle *,
 		    const struct gw_reset *, struct gw_err *);
 	void	(*release)(struct gw_connector *);
+	const struct gw_command	*command;	/* or NULL */
 };
 
 struct gw_connector {
@@ -86,8 +82,14 @@ struct gw_connector {
 
 /* Registry */
 const struct gw_connector_ops *connector_lookup(const char *type);
-/* "a, b, c" of every registered type (static storage). */
-const char	*connector_type_list(void);
+/*
+ * The commands connector types add: the one named name (NULL if none),
+ * and each in turn (*i from 0; NULL at the end).
+ */
+const struct gw_command *connector_command(const char *name);
+const struct gw_command *connector_command_next(size_t *i);
+/* Every type, as conf_load checks configurations against them. */
+const struct conf_connector_types *connector_conf_types(void);
 /* Adds a type at run time (tests); fails on a duplicate name. */
 int		 connector_register(const struct gw_connector_ops *);
 
@@ -103,6 +105,15 @@ void	connector_release(struct gw_connector *);
  */
 int	connector_cycle(struct gw_connector *, struct gw_cycle *,
 	    struct gw_err *);
+/*
+ * The same cycle around other stages than the connector's import and
+ * export (a command's, such as "galgate pcmail apply"): the lock, the
+ * audit LDIF, the events and the status line are the same.
+ */
+typedef int (*connector_stages)(struct gw_connector *, struct gw_cycle *,
+	    void *arg, struct gw_err *);
+int	connector_cycle_with(struct gw_connector *, struct gw_cycle *,
+	    connector_stages, void *arg, struct gw_err *);
 /*
  * Takes state_dir/locks/NAME.lock for one cycle (or anything that must
  * not run beside one); *fd holds it until closed.  GW_EXIT_BUSY when
@@ -127,36 +138,5 @@ struct gw_cycle_status {
 };
 int	connector_status_get(struct gw_txn *, const char *name,
 	    struct gw_cycle_status *, struct gw_err *);
-
-/* Watermark helpers: keys are "connector\0name" in the wmark database. */
-int	wmark_get(struct gw_txn *, const char *connector, const char *key,
-	    struct gw_value *out, struct gw_err *);
-int	wmark_put(struct gw_txn *, const char *connector, const char *key,
-	    const void *val, size_t len, struct gw_err *);
-int	wmark_get_u64(struct gw_txn *, const char *connector, const char *key,
-	    unsigned long long *out, struct gw_err *);
-int	wmark_put_u64(struct gw_txn *, const char *connector, const char *key,
-	    unsigned long long, struct gw_err *);
-
-/*
- * Shadow records ("connector space"): key -> bytes, per connector, in the
- * shadow database.  shadow_iter calls cb with the key minus the
- * connector prefix.
- */
-int	shadow_put(struct gw_txn *, const char *connector, const void *key,
-	    size_t klen, const void *val, size_t vlen, struct gw_err *);
-/* 1 found (val borrowed until the transaction ends), 0 not, -1 error */
-int	shadow_get(struct gw_txn *, const char *connector, const void *key,
-	    size_t klen, struct gw_value *val, struct gw_err *);
-int	shadow_del(struct gw_txn *, const char *connector, const void *key,
-	    size_t klen, struct gw_err *);
-typedef int (*shadow_cb)(void *arg, const void *key, size_t klen,
-	    const void *val, size_t vlen);
-int	shadow_iter(struct gw_txn *, const char *connector, shadow_cb,
-	    void *arg, struct gw_err *);
-/* Only the keys that start with prefix. */
-int	shadow_iter_from(struct gw_txn *, const char *connector,
-	    const void *prefix, size_t plen, shadow_cb, void *arg,
-	    struct gw_err *);
 
 #endif

@@ -65,7 +65,8 @@ cmd_sync(struct cli *cli, int argc, char **argv)
 		goto usage;
 	gw_err_init(&err);
 	if (!dry && getenv("GALGATE_IN_DAEMON") == NULL) {
-		struct gw_conf *c = conf_load(cli->conf_path, stderr, &err);
+		struct gw_conf *c = conf_load(cli->conf_path,
+		    connector_conf_types(), stderr, &err);
 
 		if (c == NULL)
 			return run_fail(&err);

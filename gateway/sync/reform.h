@@ -18,7 +18,8 @@
 #ifndef GW_REFORM_H
 #define GW_REFORM_H
 
-#include "connector.h"
+#include "cycle.h"
+#include "err.h"
 
 /*
  * The form of the entries this version writes.  2: the display name is

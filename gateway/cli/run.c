@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "connector.h"
 #include "gal.h"
 #include "run.h"
 #include "state.h"
@@ -10,7 +11,8 @@ run_open(struct cli *cli, struct run *r, int what, struct gw_err *err)
 {
 	memset(r, 0, sizeof(*r));
 	r->ev.fd = -1;
-	if ((r->conf = conf_load(cli->conf_path, stderr, err)) == NULL)
+	if ((r->conf = conf_load(cli->conf_path, connector_conf_types(),
+	    stderr, err)) == NULL)
 		return -1;
 	if ((what & (RUN_STATE | RUN_GAL)) &&
 	    (state_open(r->conf->state_dir, &r->state, err) == -1 ||

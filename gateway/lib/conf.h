@@ -62,7 +62,25 @@ enum conf_kind {
 	CONF_SEC_REQUESTOR
 };
 
-struct gw_connector_ops;
+/*
+ * A connector type as the configuration sees it: its name, the keys its
+ * [connector] sections take (keys, then extra_keys; either may be NULL)
+ * and those of its [requestor] sections (NULL: it has none).  impl is
+ * the type's implementation, which the configuration only carries.
+ */
+struct conf_connector_type {
+	const char		*name;
+	const struct conf_key	*keys;
+	const struct conf_key	*extra_keys;
+	const struct conf_key	*peer_keys;
+	const void		*impl;
+};
+
+/* The connector types a configuration may name (handed to conf_load). */
+struct conf_connector_types {
+	const struct conf_connector_type	*v;
+	size_t			 n;
+};
 
 struct conf_section {
 	enum conf_kind		 kind;
@@ -70,8 +88,9 @@ struct conf_section {
 	int			 line;
 	struct conf_entry	*ent;
 	size_t			 n;
-	/* connector and requestor sections: the connector type */
-	const struct gw_connector_ops *ops;
+	/* connector and requestor sections: the connector type (one of
+	 * those conf_load was given) */
+	const struct conf_connector_type	*type;
 	/* requestor sections: the connector section they belong to */
 	const struct conf_section *parent;
 };
@@ -107,10 +126,13 @@ struct gw_conf {
 };
 
 /*
- * Loads and validates path.  Problems are printed to errs, one per line as
- * "path:line: reason"; on any problem returns NULL with err set (exit 2).
+ * Loads and validates path, each connector section against the keys of
+ * its type in types (which must outlive the result).  Problems are
+ * printed to errs, one per line as "path:line: reason"; on any problem
+ * returns NULL with err set (exit 2).
  */
-struct gw_conf	*conf_load(const char *path, FILE *errs, struct gw_err *err);
+struct gw_conf	*conf_load(const char *path, const struct conf_connector_types *types,
+		    FILE *errs, struct gw_err *err);
 void		 conf_free(struct gw_conf *);
 
 const struct conf_section *conf_gal(const struct gw_conf *);

@@ -25,6 +25,7 @@
 
 #include "cli.h"
 #include "conf.h"
+#include "connector.h"
 #include "control.h"
 #include "evlog.h"
 #include "metrics.h"
@@ -333,7 +334,8 @@ reload(struct daemon *d)
 	struct gw_err err;
 
 	gw_err_init(&err);
-	if ((c = conf_load(d->conf_path, stderr, &err)) == NULL) {
+	if ((c = conf_load(d->conf_path, connector_conf_types(), stderr,
+	    &err)) == NULL) {
 		evlog_emit(&d->ev, EV_DAEMON_RELOAD_REFUSED, GW_SEV_ERROR, NULL,
 		    NULL, "new configuration refused, the old one stays: %s",
 		    err.msg);
@@ -381,7 +383,8 @@ cmd_run(struct cli *cli, int argc, char **argv)
 		return GW_EXIT_RUNTIME;
 	}
 	d.self[n] = '\0';
-	if ((d.conf = conf_load(d.conf_path, stderr, &err)) == NULL)
+	if ((d.conf = conf_load(d.conf_path, connector_conf_types(), stderr,
+	    &err)) == NULL)
 		goto fail;
 	if (state_open(d.conf->state_dir, &d.state, &err) == -1 ||
 	    evlog_open(&d.ev, d.conf->state_dir, &err) == -1 ||

@@ -44,22 +44,58 @@ connector_lookup(const char *type)
 	return NULL;
 }
 
-const char *
-connector_type_list(void)
+const struct gw_command *
+connector_command_next(size_t *i)
 {
-	static char list[256];
-	size_t i;
+	size_t nbuiltin = sizeof(builtin) / sizeof(*builtin) - 1;
+	const struct gw_connector_ops *ops;
 
-	list[0] = '\0';
+	while (*i < nbuiltin + nextra) {
+		ops = *i < nbuiltin ? builtin[*i] : extra[*i - nbuiltin];
+		(*i)++;
+		if (ops->command != NULL)
+			return ops->command;
+	}
+	return NULL;
+}
+
+const struct gw_command *
+connector_command(const char *name)
+{
+	const struct gw_command *c;
+	size_t i = 0;
+
+	while ((c = connector_command_next(&i)) != NULL)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+static void
+conf_type_of(struct conf_connector_type *t, const struct gw_connector_ops *ops)
+{
+	t->name = ops->type;
+	t->keys = ops->keys;
+	t->extra_keys = ops->extra_keys;
+	t->peer_keys = ops->peer_keys;
+	t->impl = ops;
+}
+
+const struct conf_connector_types *
+connector_conf_types(void)
+{
+	static struct conf_connector_type v[sizeof(builtin) / sizeof(*builtin) +
+	    EXTRA_MAX];
+	static struct conf_connector_types t;
+	size_t i, n = 0;
+
 	for (i = 0; builtin[i] != NULL; i++)
-		snprintf(list + strlen(list), sizeof(list) - strlen(list),
-		    "%s%s", list[0] ? ", " : "", builtin[i]->type);
+		conf_type_of(&v[n++], builtin[i]);
 	for (i = 0; i < nextra; i++)
-		snprintf(list + strlen(list), sizeof(list) - strlen(list),
-		    "%s%s", list[0] ? ", " : "", extra[i]->type);
-	if (list[0] == '\0')
-		snprintf(list, sizeof(list), "none");
-	return list;
+		conf_type_of(&v[n++], extra[i]);
+	t.v = v;
+	t.n = n;
+	return &t;
 }
 
 int
@@ -78,10 +114,10 @@ connector_configure(struct gw_connector *c, const struct gw_conf *conf,
 	const struct conf_section *sec = conf_connector(conf, name);
 
 	memset(c, 0, sizeof(*c));
-	if (sec == NULL || sec->ops == NULL)
+	if (sec == NULL || sec->type == NULL)
 		return gw_err_set(err, GW_EXIT_USAGE, "no connector '%s' in %s",
 		    name, conf->path);
-	c->ops = sec->ops;
+	c->ops = sec->type->impl;
 	c->sec = sec;
 	c->name = sec->name;
 	if (c->ops->configure != NULL && c->ops->configure(c, conf, err) == -1) {
@@ -176,9 +212,29 @@ connector_status_get(struct gw_txn *txn, const char *name,
 	return 1;
 }
 
+/* A connector's own stages: its import and export slots. */
+static int
+own_stages(struct gw_connector *c, struct gw_cycle *cy, void *arg,
+    struct gw_err *err)
+{
+	(void)arg;
+	if (c->ops->import != NULL && c->ops->import(c, cy, err) == -1)
+		return -1;
+	if (c->ops->export != NULL && c->ops->export(c, cy, err) == -1)
+		return -1;
+	return 0;
+}
+
 int
 connector_cycle(struct gw_connector *c, struct gw_cycle *cy,
     struct gw_err *err)
+{
+	return connector_cycle_with(c, cy, own_stages, NULL, err);
+}
+
+int
+connector_cycle_with(struct gw_connector *c, struct gw_cycle *cy,
+    connector_stages stages, void *arg, struct gw_err *err)
 {
 	struct gw_cycle_status st;
 	int fd = -1, rc = -1;
@@ -207,9 +263,7 @@ connector_cycle(struct gw_connector *c, struct gw_cycle *cy,
 		    "cycle started");
 	if (cy->gal != NULL && gw_reform(cy, c->name, err) == -1)
 		goto done;
-	if (c->ops->import != NULL && c->ops->import(c, cy, err) == -1)
-		goto done;
-	if (c->ops->export != NULL && c->ops->export(c, cy, err) == -1)
+	if (stages(c, cy, arg, err) == -1)
 		goto done;
 	rc = 0;
 done:
@@ -283,158 +337,5 @@ connector_reset(struct gw_connector *c, struct gw_cycle *cy,
 		    r->requestor != NULL ? " --requestor " : "",
 		    r->requestor != NULL ? r->requestor : "");
 	close(fd);
-	return rc;
-}
-
-static size_t
-wmark_key(char *buf, size_t len, const char *connector, const char *key)
-{
-	size_t a = strlen(connector), b = strlen(key);
-
-	if (a + b + 1 > len)
-		return 0;
-	memcpy(buf, connector, a);
-	buf[a] = '\0';
-	memcpy(buf + a + 1, key, b);
-	return a + b + 1;
-}
-
-int
-wmark_get(struct gw_txn *txn, const char *connector, const char *key,
-    struct gw_value *out, struct gw_err *err)
-{
-	char k[512];
-	size_t n = wmark_key(k, sizeof(k), connector, key);
-
-	if (n == 0)
-		return gw_err_set(err, GW_EXIT_RUNTIME, "watermark key too long");
-	return state_get(txn, GW_DB_WMARK, k, n, out, err);
-}
-
-int
-wmark_put(struct gw_txn *txn, const char *connector, const char *key,
-    const void *val, size_t len, struct gw_err *err)
-{
-	char k[512];
-	size_t n = wmark_key(k, sizeof(k), connector, key);
-
-	if (n == 0)
-		return gw_err_set(err, GW_EXIT_RUNTIME, "watermark key too long");
-	return state_put(txn, GW_DB_WMARK, k, n, val, len, err);
-}
-
-int
-wmark_get_u64(struct gw_txn *txn, const char *connector, const char *key,
-    unsigned long long *out, struct gw_err *err)
-{
-	struct gw_value v;
-	int rc = wmark_get(txn, connector, key, &v, err);
-
-	*out = 0;
-	if (rc == 1 && v.len == 8)
-		*out = gw_be64_get((const unsigned char *)v.ptr);
-	return rc;
-}
-
-int
-wmark_put_u64(struct gw_txn *txn, const char *connector, const char *key,
-    unsigned long long val, struct gw_err *err)
-{
-	unsigned char b[8];
-
-	gw_be64_put(b, val);
-	return wmark_put(txn, connector, key, b, 8, err);
-}
-
-static size_t
-shadow_key(struct gw_buf *b, const char *connector, const void *key,
-    size_t klen)
-{
-	gw_buf_reset(b);
-	gw_buf_add(b, connector, strlen(connector) + 1);
-	gw_buf_add(b, key, klen);
-	return b->len;
-}
-
-int
-shadow_put(struct gw_txn *txn, const char *connector, const void *key,
-    size_t klen, const void *val, size_t vlen, struct gw_err *err)
-{
-	struct gw_buf k;
-	int rc;
-
-	gw_buf_init(&k, 0);
-	shadow_key(&k, connector, key, klen);
-	rc = state_put(txn, GW_DB_SHADOW, k.buf, k.len, val, vlen, err);
-	gw_buf_release(&k);
-	return rc;
-}
-
-int
-shadow_get(struct gw_txn *txn, const char *connector, const void *key,
-    size_t klen, struct gw_value *val, struct gw_err *err)
-{
-	struct gw_buf k;
-	int rc;
-
-	gw_buf_init(&k, 0);
-	shadow_key(&k, connector, key, klen);
-	rc = state_get(txn, GW_DB_SHADOW, k.buf, k.len, val, err);
-	gw_buf_release(&k);
-	return rc;
-}
-
-int
-shadow_del(struct gw_txn *txn, const char *connector, const void *key,
-    size_t klen, struct gw_err *err)
-{
-	struct gw_buf k;
-	int rc;
-
-	gw_buf_init(&k, 0);
-	shadow_key(&k, connector, key, klen);
-	rc = state_del(txn, GW_DB_SHADOW, k.buf, k.len, err);
-	gw_buf_release(&k);
-	return rc;
-}
-
-struct shadow_iter_ctx {
-	size_t		 plen;
-	shadow_cb	 cb;
-	void		*arg;
-};
-
-static int
-shadow_iter_cb(void *arg, const struct gw_value *k, const struct gw_value *v)
-{
-	struct shadow_iter_ctx *c = arg;
-
-	return c->cb(c->arg, k->ptr + c->plen, k->len - c->plen, v->ptr,
-	    v->len);
-}
-
-int
-shadow_iter(struct gw_txn *txn, const char *connector, shadow_cb cb,
-    void *arg, struct gw_err *err)
-{
-	struct shadow_iter_ctx c = { strlen(connector) + 1, cb, arg };
-
-	return state_iter_prefix(txn, GW_DB_SHADOW, connector,
-	    strlen(connector) + 1, shadow_iter_cb, &c, err);
-}
-
-int
-shadow_iter_from(struct gw_txn *txn, const char *connector, const void *prefix,
-    size_t plen, shadow_cb cb, void *arg, struct gw_err *err)
-{
-	struct shadow_iter_ctx c = { strlen(connector) + 1, cb, arg };
-	struct gw_buf k;
-	int rc;
-
-	gw_buf_init(&k, 0);
-	shadow_key(&k, connector, prefix, plen);
-	rc = state_iter_prefix(txn, GW_DB_SHADOW, k.buf, k.len, shadow_iter_cb,
-	    &c, err);
-	gw_buf_release(&k);
 	return rc;
 }

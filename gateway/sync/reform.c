@@ -7,6 +7,7 @@
 #include "recipient.h"
 #include "reform.h"
 #include "state.h"
+#include "watermark.h"
 
 #define REFORM_WINDOW	64	/* LDAP writes in flight */
 

@@ -18,7 +18,6 @@ int	cmd_events(struct cli *, int, char **);
 int	cmd_sync(struct cli *, int, char **);
 int	cmd_status(struct cli *, int, char **);
 int	cmd_reset(struct cli *, int, char **);
-int	cmd_pcmail(struct cli *, int, char **);
 int	cmd_run(struct cli *, int, char **);
 
 #endif

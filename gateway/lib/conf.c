@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 
 #include "conf.h"
-#include "connector.h"
 #include "dn.h"
 #include "schedule.h"
 #include "util.h"
@@ -65,10 +64,11 @@ struct problem {
 
 /* Problems are kept and printed in line order once all are known. */
 struct loader {
-	const char	*path;
-	FILE		*errs;
-	int		 errors;
-	struct problem	*list;
+	const char		*path;
+	FILE			*errs;
+	int			 errors;
+	struct problem		*list;
+	const struct conf_connector_types	*types;
 };
 
 static void
@@ -720,10 +720,10 @@ check_overlap(struct loader *ld, struct gw_conf *c)
 		const struct conf_section *s = &c->sec[i];
 		const struct conf_key *tabs[2];
 
-		if (s->ops == NULL)
+		if (s->type == NULL)
 			continue;
-		tabs[0] = s->kind == CONF_SEC_CONNECTOR ? s->ops->keys :
-		    s->ops->peer_keys;
+		tabs[0] = s->kind == CONF_SEC_CONNECTOR ? s->type->keys :
+		    s->type->peer_keys;
 		tabs[1] = NULL;
 		for (j = 0; j < s->n; j++) {
 			const struct conf_key *key = key_find(tabs[0],
@@ -778,11 +778,36 @@ check_overlap(struct loader *ld, struct gw_conf *c)
 	free(ref);
 }
 
+static const struct conf_connector_type *
+type_find(const struct conf_connector_types *types, const char *name)
+{
+	size_t i;
+
+	for (i = 0; types != NULL && i < types->n; i++)
+		if (strcmp(types->v[i].name, name) == 0)
+			return &types->v[i];
+	return NULL;
+}
+
+static void
+unknown_type(struct loader *ld, const struct conf_section *s)
+{
+	char known[256] = "";
+	size_t i;
+
+	for (i = 0; ld->types != NULL && i < ld->types->n; i++)
+		snprintf(known + strlen(known), sizeof(known) - strlen(known),
+		    "%s%s", known[0] != '\0' ? ", " : "", ld->types->v[i].name);
+	problem(ld, conf_entry(s, "type")->line, "unknown connector type '%s' "
+	    "(known: %s)", conf_get(s, "type", NULL), known[0] != '\0' ? known :
+	    "none");
+}
+
 static void
 validate(struct loader *ld, struct gw_conf *c)
 {
 	const struct conf_key *tabs[4];
-	const struct gw_connector_ops *ops;
+	const struct conf_connector_type *ops;
 	const struct conf_section *parent;
 	struct conf_section *s;
 	char what[300];
@@ -808,14 +833,12 @@ validate(struct loader *ld, struct gw_conf *c)
 			snprintf(what, sizeof(what), "[connector %s]", s->name);
 			ops = NULL;
 			if (conf_get(s, "type", NULL) != NULL) {
-				ops = connector_lookup(conf_get(s, "type", NULL));
+				ops = type_find(ld->types, conf_get(s, "type",
+				    NULL));
 				if (ops == NULL)
-					problem(ld, conf_entry(s, "type")->line,
-					    "unknown connector type '%s' "
-					    "(known: %s)", conf_get(s, "type",
-					    NULL), connector_type_list());
+					unknown_type(ld, s);
 			}
-			s->ops = ops;
+			s->type = ops;
 			if (ops == NULL) {
 				/* only the common keys can be checked */
 				tabs[0] = common_keys;
@@ -846,17 +869,17 @@ validate(struct loader *ld, struct gw_conf *c)
 				    conf_get(s, "connector", NULL));
 				break;
 			}
-			if (parent->ops == NULL)
+			if (parent->type == NULL)
 				break;	/* its type was already reported */
-			if (parent->ops->peer_keys == NULL) {
+			if (parent->type->peer_keys == NULL) {
 				problem(ld, s->line, "connector type '%s' has no "
-				    "requestors", parent->ops->type);
+				    "requestors", parent->type->name);
 				break;
 			}
 			s->parent = parent;
-			s->ops = parent->ops;
+			s->type = parent->type;
 			tabs[0] = requestor_common_keys;
-			tabs[1] = parent->ops->peer_keys;
+			tabs[1] = parent->type->peer_keys;
 			tabs[2] = NULL;
 			check_section(ld, s, tabs, what);
 			break;
@@ -903,9 +926,10 @@ fill_gal(struct gw_conf *c)
 }
 
 struct gw_conf *
-conf_load(const char *path, FILE *errs, struct gw_err *err)
+conf_load(const char *path, const struct conf_connector_types *types, FILE *errs,
+    struct gw_err *err)
 {
-	struct loader ld = { path, errs, 0, NULL };
+	struct loader ld = { path, errs, 0, NULL, types };
 	struct gw_conf *c;
 	const struct conf_section *g;
 	FILE *fp;

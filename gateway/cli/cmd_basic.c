@@ -26,7 +26,8 @@ cmd_check(struct cli *cli, int argc, char **argv)
 		return GW_EXIT_USAGE;
 	}
 	gw_err_init(&err);
-	if ((c = conf_load(cli->conf_path, stderr, &err)) == NULL)
+	if ((c = conf_load(cli->conf_path, connector_conf_types(), stderr,
+	    &err)) == NULL)
 		return run_fail(&err);
 	/* a connector's own checks (no I/O) count as configuration too */
 	for (i = 0; i < c->nsec; i++) {
@@ -73,7 +74,8 @@ cmd_dn(struct cli *cli, int argc, char **argv)
 	gw_err_init(&err);
 	if (suffix == NULL && (cli->conf_given ||
 	    access(cli->conf_path, R_OK) == 0)) {
-		if ((conf = conf_load(cli->conf_path, stderr, &err)) == NULL)
+		if ((conf = conf_load(cli->conf_path, connector_conf_types(),
+		    stderr, &err)) == NULL)
 			return run_fail(&err);
 		suffix = conf->suffix;
 	}
@@ -134,7 +136,8 @@ cmd_events(struct cli *cli, int argc, char **argv)
 			return GW_EXIT_USAGE;
 		}
 	}
-	if ((conf = conf_load(cli->conf_path, stderr, &err)) == NULL)
+	if ((conf = conf_load(cli->conf_path, connector_conf_types(), stderr,
+	    &err)) == NULL)
 		return run_fail(&err);
 	if (evlog_print(conf->state_dir, connector, since, json, stdout,
 	    &err) == -1) {
