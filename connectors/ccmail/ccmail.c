@@ -288,14 +288,16 @@ apply_result(void *arg, size_t idx, int ok, int rc, const char *msg)
 		c->plan[pi].ok = 1;
 		return;
 	}
-	if (rc == 68 && a->batch[idx].op == GW_OP_ADD) {
-		/* LDAP_ALREADY_EXISTS: maybe ours from a cycle cut short */
+	if (gal_outcome(ok, rc) == GAL_EXISTS &&
+	    a->batch[idx].op == GW_OP_ADD) {
+		/* maybe ours, from a cycle cut short */
 		a->exists[a->nexists++] = idx;
 		return;
 	}
-	if (rc == 32 && a->batch[idx].op == GW_OP_DELETE) {
+	if (gal_outcome(ok, rc) == GAL_GONE &&
+	    a->batch[idx].op == GW_OP_DELETE) {
 		/*
-		 * LDAP_NO_SUCH_OBJECT: gone already, deleted by a cycle cut
+		 * Gone already, deleted by a cycle cut
 		 * short before its shadow commit (or by hand).  Gone is what
 		 * the delete wants; refusing it would keep the shadow record,
 		 * and every later cycle would fail the same delete again.
@@ -821,9 +823,7 @@ const struct gw_connector_ops connector_ccmail = {
 	.keys = ccmail_keys,
 	.peer_keys = NULL,
 	.configure = ccmail_configure,
-	.import = ccmail_cycle,
-	.export = NULL,
-	.status = NULL,
+	.cycle = ccmail_cycle,
 	.reset = ccmail_reset,
 	.release = ccmail_release,
 };

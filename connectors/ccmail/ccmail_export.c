@@ -173,21 +173,64 @@ name_used(const struct strmap *used, const char *name)
  * name stays the same, else (in order of arrival in the journal) the
  * display name, the display name with its site, then with a number.
  */
+/*
+ * A cc:Mail name for a recipient that has none yet: its display name
+ * in the code page, else with its site, then a number, that no other
+ * cc:Mail name takes (used).
+ */
+static int
+new_name(struct cc_cycle *c, struct strmap *used, struct gal_rcpt *r,
+    struct gw_err *err)
+{
+	struct gw_buf cand;
+	char *base;
+	unsigned n;
+	int rep, rc = -1;
+
+	base = cc_roundtrip(&c->cp, r->base, &rep);
+	if (rep > 0)
+		evlog_emit(c->cy->ev, EV_CC_CHAR_REPLACED, GW_SEV_WARNING,
+		    c->cc->name, r->x500, "%d characters of '%s' are not in "
+		    "%s: replaced by '?'", rep, r->base, c->cp.name);
+	gw_buf_init(&cand, 0);
+	gw_buf_addstr(&cand, base);
+	for (n = 1; name_used(used, cand.buf); n++) {
+		gw_buf_reset(&cand);
+		gw_buf_printf(&cand, "%s (%s)", base, r->site);
+		if (n > 1)
+			gw_buf_printf(&cand, " %u", n);
+		if (n > 1000) {
+			gw_err_set(err, GW_EXIT_RUNTIME, "no free cc:Mail name "
+			    "for %s", r->x500);
+			goto done;
+		}
+	}
+	if (strcmp(cand.buf, base) != 0)
+		evlog_emit(c->cy->ev, EV_CC_NAME_CHOSEN, GW_SEV_INFO,
+		    c->cc->name, r->x500, "'%s' is taken in cc:Mail (names are "
+		    "unique, case-insensitively): this recipient is '%s' "
+		    "there", base, cand.buf);
+	r->chosen = gw_strdup(cand.buf);
+	use_name(used, r->chosen);
+	rc = 0;
+done:
+	free(base);
+	gw_buf_release(&cand);
+	return rc;
+}
+
 static int
 choose_names(struct cc_cycle *c, struct gw_err *err)
 {
 	struct strmap used;
 	struct gw_txn *txn = NULL;
 	struct journal_entry je;
-	struct gw_buf cand;
 	const char *kept;
-	char hex[33], *base;
+	char hex[33];
 	size_t i, nnew = 0;
-	int rep, rc = -1;
-	unsigned n;
+	int rc = -1;
 
 	strmap_init(&used);
-	gw_buf_init(&cand, 0);
 	for (i = 0; i < c->nnative; i++)
 		use_name(&used, c->native[i]->name);
 	if (state_begin(c->cy->state, 0, &txn, err) == -1)
@@ -216,36 +259,8 @@ choose_names(struct cc_cycle *c, struct gw_err *err)
 	for (i = 0; i < c->nrcpt && nnew > 0; i++) {
 		struct gal_rcpt *r = c->rcpt[i];
 
-		if (!r->name_new)
-			continue;
-		base = cc_roundtrip(&c->cp, r->base, &rep);
-		if (rep > 0)
-			evlog_emit(c->cy->ev, EV_CC_CHAR_REPLACED,
-			    GW_SEV_WARNING, c->cc->name, r->x500, "%d "
-			    "characters of '%s' are not in %s: replaced by "
-			    "'?'", rep, r->base, c->cp.name);
-		gw_buf_reset(&cand);
-		gw_buf_addstr(&cand, base);
-		for (n = 1; name_used(&used, cand.buf); n++) {
-			gw_buf_reset(&cand);
-			gw_buf_printf(&cand, "%s (%s)", base, r->site);
-			if (n > 1)
-				gw_buf_printf(&cand, " %u", n);
-			if (n > 1000) {
-				free(base);
-				gw_err_set(err, GW_EXIT_RUNTIME, "no free "
-				    "cc:Mail name for %s", r->x500);
-				goto done;
-			}
-		}
-		if (strcmp(cand.buf, base) != 0)
-			evlog_emit(c->cy->ev, EV_CC_NAME_CHOSEN, GW_SEV_INFO,
-			    c->cc->name, r->x500, "'%s' is taken in cc:Mail "
-			    "(names are unique, case-insensitively): this "
-			    "recipient is '%s' there", base, cand.buf);
-		free(base);
-		r->chosen = gw_strdup(cand.buf);
-		use_name(&used, r->chosen);
+		if (r->name_new && new_name(c, &used, r, err) == -1)
+			goto done;
 	}
 	for (i = 0; i < c->nrcpt; i++) {
 		char *key = gw_fold(c->rcpt[i]->chosen);
@@ -256,7 +271,6 @@ choose_names(struct cc_cycle *c, struct gw_err *err)
 	rc = 0;
 done:
 	state_abort(txn);
-	gw_buf_release(&cand);
 	strmap_release(&used);
 	return rc;
 }

@@ -448,9 +448,7 @@ const struct gw_connector_ops connector_interorg = {
 	.extra_keys = gw_mailbox_keys,
 	.peer_keys = interorg_peer_keys,
 	.configure = interorg_configure,
-	.import = interorg_cycle,
-	.export = NULL,
-	.status = NULL,
+	.cycle = interorg_cycle,
 	.reset = interorg_reset,
 	.release = interorg_release,
 };

@@ -727,6 +727,30 @@ write_plan(struct view *v)
 }
 
 
+/* The deletion threshold on a batch's deletions: 0, or -1 (exit 4). */
+static int
+check_threshold(struct view *v, const struct io_msg *m, struct gw_err *err)
+{
+	const struct interorg *io = v->c->io;
+	size_t total = v->ndel;
+
+	if (v->ndel > (size_t)io->threshold.count &&
+	    io_count_ours(v, &total) == -1)
+		return -1;
+	if (!gw_threshold_exceeded(&io->threshold, v->ndel, total,
+	    v->c->cy->allow_deletes))
+		return 0;
+	evlog_emit(v->c->cy->ev, EV_IO_THRESHOLD, GW_SEV_ERROR, io->name,
+	    v->ct->x500, "batch %s from %s would delete %zu of the %zu entries "
+	    "this connector made in %s: more than delete_threshold allows; "
+	    "nothing written, the batch waits (--allow-deletes %zu to "
+	    "accept)", m->hdr.batch, v->peer, v->ndel, total, v->ct->x500,
+	    v->ndel);
+	return gw_err_set(err, GW_EXIT_THRESHOLD, "%s: %zu deletions in %s "
+	    "exceed delete_threshold; nothing written", io->name, v->ndel,
+	    v->ct->x500);
+}
+
 int
 io_apply(struct io_cycle *c, const struct io_container *ct,
     const struct io_msg *m, uint64_t floor, const char *peer,
@@ -735,7 +759,7 @@ io_apply(struct io_cycle *c, const struct io_container *ct,
 	struct strmap_slot *s;
 	struct io_park park;
 	struct view v;
-	size_t i, total, ntodo = 0;
+	size_t i, ntodo = 0;
 	int rc = -1;
 
 	memset(&park, 0, sizeof(park));
@@ -777,27 +801,8 @@ io_apply(struct io_cycle *c, const struct io_container *ct,
 				plan_delete(&v, e);
 		}
 	}
-	if (v.ndel > 0) {
-		if (v.ndel > (size_t)c->io->threshold.count &&
-		    io_count_ours(&v, &total) == -1)
-			goto done;
-		if (v.ndel <= (size_t)c->io->threshold.count)
-			total = v.ndel;
-		if (gw_threshold_exceeded(&c->io->threshold, v.ndel, total,
-		    c->cy->allow_deletes)) {
-			evlog_emit(c->cy->ev, EV_IO_THRESHOLD, GW_SEV_ERROR,
-			    c->io->name, ct->x500, "batch %s from %s would "
-			    "delete %zu of the %zu entries this connector made "
-			    "in %s: more than delete_threshold allows; nothing "
-			    "written, the batch waits (--allow-deletes %zu to "
-			    "accept)", m->hdr.batch, peer, v.ndel, total,
-			    ct->x500, v.ndel);
-			gw_err_set(err, GW_EXIT_THRESHOLD, "%s: %zu deletions "
-			    "in %s exceed delete_threshold; nothing written",
-			    c->io->name, v.ndel, ct->x500);
-			goto done;
-		}
-	}
+	if (v.ndel > 0 && check_threshold(&v, m, err) == -1)
+		goto done;
 	if (write_plan(&v) == -1)
 		goto done;
 	if (!c->cy->dry_run && io_park_save(c, peer, &park, err) == -1)

@@ -198,12 +198,44 @@ iosync_is_subject(const char *s)
 	return gw_strncaseeq(s, "IOSYNC-1", 8) && (s[8] == ' ' || s[8] == '\t');
 }
 
+/*
+ * One name=value word of a subject into out: the bit of the key (musn 1,
+ * rusn 2, batch 4, part 8; 0 for a key not known), or -1 with *why set.
+ */
+static int
+subject_key(const char *name, const char *v, struct io_subject *out,
+    const char **why)
+{
+	if (gw_strcaseeq(name, "musn")) {
+		if (io_parse_u64(v, &out->musn) == 0)
+			return 1;
+		*why = "subject: musn= is not a number of at most 19 digits";
+	} else if (gw_strcaseeq(name, "rusn")) {
+		if (io_parse_u64(v, &out->rusn) == 0)
+			return 2;
+		*why = "subject: rusn= is not a number of at most 19 digits";
+	} else if (gw_strcaseeq(name, "batch")) {
+		if (io_valid_batch(v)) {
+			memcpy(out->batch, v, strlen(v) + 1);
+			return 4;
+		}
+		*why = "subject: batch= is not 1 to 64 letters, digits, '.', "
+		    "'_' or '-'";
+	} else if (gw_strcaseeq(name, "part")) {
+		if (io_parse_part(v, &out->part, &out->nparts) == 0)
+			return 8;
+		*why = "subject: part= is not k/n with 1 <= k <= n <= 9999";
+	} else
+		return 0;
+	return -1;
+}
+
 int
 iosync_parse_subject(const char *subject, struct io_subject *out,
     const char **why)
 {
 	char *copy = gw_strdup(subject), *p = copy, *tok, *eq;
-	int n = 0, have = 0, rc = -1;
+	int n = 0, have = 0, bit, rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	*why = NULL;
@@ -240,36 +272,9 @@ iosync_parse_subject(const char *subject, struct io_subject *out,
 		if ((eq = strchr(tok, '=')) == NULL)
 			continue;	/* words for people are allowed */
 		*eq++ = '\0';
-		if (gw_strcaseeq(tok, "musn")) {
-			if (io_parse_u64(eq, &out->musn) == -1) {
-				*why = "subject: musn= is not a number of at "
-				    "most 19 digits";
-				goto done;
-			}
-			have |= 1;
-		} else if (gw_strcaseeq(tok, "rusn")) {
-			if (io_parse_u64(eq, &out->rusn) == -1) {
-				*why = "subject: rusn= is not a number of at "
-				    "most 19 digits";
-				goto done;
-			}
-			have |= 2;
-		} else if (gw_strcaseeq(tok, "batch")) {
-			if (!io_valid_batch(eq)) {
-				*why = "subject: batch= is not 1 to 64 letters, "
-				    "digits, '.', '_' or '-'";
-				goto done;
-			}
-			memcpy(out->batch, eq, strlen(eq) + 1);
-			have |= 4;
-		} else if (gw_strcaseeq(tok, "part")) {
-			if (io_parse_part(eq, &out->part, &out->nparts) == -1) {
-				*why = "subject: part= is not k/n with 1 <= k "
-				    "<= n <= 9999";
-				goto done;
-			}
-			have |= 8;
-		}
+		if ((bit = subject_key(tok, eq, out, why)) == -1)
+			goto done;
+		have |= bit;
 	}
 	if (n < 2)
 		*why = "subject does not start with IOSYNC-1 UPDATE|REPLY";

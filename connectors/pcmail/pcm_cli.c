@@ -268,19 +268,60 @@ listq_out(const struct pcm_out *o)
 	gw_buf_release(&b);
 }
 
+/* What the next reply to requestor p (the i-th) would carry, as LISTQ. */
+static int
+listq_one(struct pcm_cycle *c, struct pcm_peer *p, size_t i,
+    struct gw_err *err)
+{
+	const struct pcm_nums *n = &c->nums[i];
+	struct pcm_reply rp;
+	size_t k;
+	int p138;
+
+	pcm_reply_init(&rp, p, i);
+	for (k = 0; k < p->ntypes; k++) {
+		rp.types = gw_realloc(rp.types, (k + 1) * sizeof(*rp.types));
+		rp.types[rp.ntypes++] = gw_strdup(p->types[k]);
+	}
+	rp.templates = p->templates;
+	rp.from_s = n->srvsync;
+	rp.full = n->srvsync == 0 || n->export_all != 0;
+	printf("Requestor PCM:%s: ReqSync = %llu, SrvSync = %llu, ImpSync = "
+	    "%llu, Last Cycle = %llu\n", p->id,
+	    (unsigned long long)n->reqsync, (unsigned long long)n->srvsync,
+	    (unsigned long long)n->impsync, (unsigned long long)n->last_cycle);
+	if ((p138 = pcm_reply_plan(c, &rp, err)) == -1) {
+		pcm_reply_release(&rp);
+		return -1;
+	}
+	if (p138 == 1)
+		printf("SrvSync %llu is no longer in the journal: its next "
+		    "update gets error 138 and must import\n",
+		    (unsigned long long)n->srvsync);
+	else {
+		printf("%s reply pending: %zu transactions\nCRC  Date stamp      "
+		    "         Sync#  Transaction\n", rp.full ? "Full" : "Update",
+		    rp.nout);
+		for (k = 0; k < rp.nout; k++)
+			listq_out(&rp.out[k]);
+	}
+	printf("\n");
+	pcm_reply_release(&rp);
+	return 0;
+}
+
 static int
 do_listq(struct cli *cli, const char *name, const char *req)
 {
 	struct journal_stats js;
 	struct gw_connector con;
 	struct pcm_cycle c;
-	struct pcm_reply rp;
 	struct pcm_peer *only = NULL;
 	struct gw_cycle cy;
 	struct gw_err err;
 	struct run r;
-	size_t i, k;
-	int rc = GW_EXIT_OK, configured = 0, opened = 0, p138;
+	size_t i;
+	int rc = GW_EXIT_OK, configured = 0, opened = 0;
 
 	gw_err_init(&err);
 	if (run_open(cli, &r, RUN_GAL, &err) == -1)
@@ -306,43 +347,11 @@ do_listq(struct cli *cli, const char *name, const char *req)
 	opened = 1;
 	for (i = 0; i < c.pc->npeer; i++) {
 		struct pcm_peer *p = &c.pc->peer[i];
-		struct pcm_nums *n = &c.nums[i];
 
 		if (only != NULL && only != p)
 			continue;
-		pcm_reply_init(&rp, p, i);
-		for (k = 0; k < p->ntypes; k++) {
-			rp.types = gw_realloc(rp.types, (k + 1) *
-			    sizeof(*rp.types));
-			rp.types[rp.ntypes++] = gw_strdup(p->types[k]);
-		}
-		rp.templates = p->templates;
-		rp.from_s = n->srvsync;
-		rp.full = n->srvsync == 0 || n->export_all != 0;
-		printf("Requestor PCM:%s: ReqSync = %llu, SrvSync = %llu, "
-		    "ImpSync = %llu, Last Cycle = %llu\n", p->id,
-		    (unsigned long long)n->reqsync,
-		    (unsigned long long)n->srvsync,
-		    (unsigned long long)n->impsync,
-		    (unsigned long long)n->last_cycle);
-		if ((p138 = pcm_reply_plan(&c, &rp, &err)) == -1) {
-			pcm_reply_release(&rp);
+		if (listq_one(&c, p, i, &err) == -1)
 			goto fail;
-		}
-		if (p138 == 1)
-			printf("SrvSync %llu is no longer in the journal: its "
-			    "next update gets error 138 and must import\n",
-			    (unsigned long long)n->srvsync);
-		else {
-			printf("%s reply pending: %zu transactions\n"
-			    "CRC  Date stamp               Sync#  "
-			    "Transaction\n", rp.full ? "Full" : "Update",
-			    rp.nout);
-			for (k = 0; k < rp.nout; k++)
-				listq_out(&rp.out[k]);
-		}
-		printf("\n");
-		pcm_reply_release(&rp);
 	}
 	goto out;
 fail:

@@ -579,6 +579,34 @@ note_named(struct pcm_import *im, const char *addr)
 	free(f);
 }
 
+/* One event for the template lines a batch could not take. */
+static void
+report_templates(struct pcm_import *im, const char *src)
+{
+	struct strmap_slot *s;
+	struct gw_buf list;
+	size_t k = 0;
+
+	if (im->prompts_unknown.n > 0) {
+		gw_buf_init(&list, 4096);
+		while ((s = strmap_next(&im->prompts_unknown, &k)) != NULL)
+			gw_buf_printf(&list, "%s'%s'", list.len > 0 ? ", " : "",
+			    s->key);
+		event(im, EV_PCM_PROMPT, GW_SEV_WARNING, NULL, src, 0,
+		    "template prompts not in the template table, ignored: %s",
+		    list.buf != NULL ? list.buf : "");
+		gw_buf_release(&list);
+		strmap_release(&im->prompts_unknown);
+		strmap_init(&im->prompts_unknown);
+	}
+	if (im->tpl_ignored > 0) {
+		event(im, EV_PCM_PROMPT, GW_SEV_INFO, NULL, src, 0, "%zu "
+		    "template lines ignored: requestor %s has templates = no",
+		    im->tpl_ignored, im->peer->id);
+		im->tpl_ignored = 0;
+	}
+}
+
 int
 pcm_import_plan(struct pcm_import *im, const struct pcm_batch *b,
     uint64_t skip_upto, int skip_unnumbered, const char *src,
@@ -638,28 +666,7 @@ pcm_import_plan(struct pcm_import *im, const struct pcm_batch *b,
 			im->ent[i]->marked = 0;
 			im->ent[i]->alive = 0;
 		}
-	if (im->prompts_unknown.n > 0) {
-		struct strmap_slot *s;
-		struct gw_buf list;
-		size_t k = 0;
-
-		gw_buf_init(&list, 4096);
-		while ((s = strmap_next(&im->prompts_unknown, &k)) != NULL)
-			gw_buf_printf(&list, "%s'%s'", list.len > 0 ? ", " : "",
-			    s->key);
-		event(im, EV_PCM_PROMPT, GW_SEV_WARNING, NULL, src, 0,
-		    "template prompts not in the template table, ignored: %s",
-		    list.buf != NULL ? list.buf : "");
-		gw_buf_release(&list);
-		strmap_release(&im->prompts_unknown);
-		strmap_init(&im->prompts_unknown);
-	}
-	if (im->tpl_ignored > 0) {
-		event(im, EV_PCM_PROMPT, GW_SEV_INFO, NULL, src, 0, "%zu "
-		    "template lines ignored: requestor %s has templates = no",
-		    im->tpl_ignored, im->peer->id);
-		im->tpl_ignored = 0;
-	}
+	report_templates(im, src);
 	return 0;
 }
 
@@ -1051,14 +1058,14 @@ apply_result(void *arg, size_t idx, int ok, int rc, const char *msg)
 		a->im->done[a->ph]++;
 		return;
 	}
-	if (rc == 68 && a->ph == PH_ADD) {
-		/* LDAP_ALREADY_EXISTS: made by a cycle cut short? */
+	if (gal_outcome(ok, rc) == GAL_EXISTS && a->ph == PH_ADD) {
+		/* made by a cycle cut short? */
 		a->exists[a->nexists++] = idx;
 		return;
 	}
-	if (rc == 32 && a->ph == PH_DELETE) {
+	if (gal_outcome(ok, rc) == GAL_GONE && a->ph == PH_DELETE) {
 		/*
-		 * LDAP_NO_SUCH_OBJECT: gone since it was read, by a delete
+		 * Gone since it was read, by a delete
 		 * of a cycle cut short that the server finished after the
 		 * plan (or by hand).  Gone is what the delete wants.
 		 */

@@ -535,12 +535,45 @@ split_reqname(const char *v, struct pcm_header *h)
 	snprintf(h->po, sizeof(h->po), "%s", slash + 1);
 }
 
+/* TYPES=: the address types asked for (MS and CSI are PCM). */
+static int
+set_types(struct pcm_header *h, char *val, long line, char *why,
+    size_t whylen)
+{
+	char **tok, *q;
+	size_t n, i;
+	int rc = 0;
+
+	tok = conf_tokens(val, &n);
+	h->types = gw_calloc(n + 1, sizeof(*h->types));
+	for (i = 0; i < n && rc == 0; i++) {
+		if (strlen(tok[i]) > PCM_TYPE_MAX) {
+			rc = hdr_fail(why, whylen, line, "TYPES: '%s' is not "
+			    "an address type", tok[i]);
+			break;
+		}
+		for (q = tok[i]; *q != '\0'; q++) {
+			if (!isalnum((unsigned char)*q)) {
+				rc = hdr_fail(why, whylen, line, "TYPES: '%s' "
+				    "is not an address type", tok[i]);
+				break;
+			}
+			*q = (char)toupper((unsigned char)*q);
+		}
+		if (rc == 0)
+			h->types[h->ntypes++] = gw_strdup(
+			    gw_strcaseeq(tok[i], "MS") ||
+			    gw_strcaseeq(tok[i], "CSI") ? "PCM" : tok[i]);
+	}
+	conf_tokens_free(tok, n);
+	return rc;
+}
+
 static int
 set_key(struct pcm_header *h, const char *key, const char *v, size_t vlen,
     struct gw_codepage *cp, long line, char *why, size_t whylen)
 {
-	char *val = gw_strndup(v, vlen), **tok, *q;
-	size_t n, i;
+	char *val = gw_strndup(v, vlen);
 	int rc = 0;
 
 	if (gw_strcaseeq(key, "TASK")) {
@@ -558,30 +591,7 @@ set_key(struct pcm_header *h, const char *key, const char *v, size_t vlen,
 	} else if (gw_strcaseeq(key, "PASSWORD")) {
 		h->password = cp_value(cp, v, vlen);
 	} else if (gw_strcaseeq(key, "TYPES")) {
-		tok = conf_tokens(val, &n);
-		h->types = gw_calloc(n + 1, sizeof(*h->types));
-		for (i = 0; i < n; i++) {
-			if (strlen(tok[i]) > PCM_TYPE_MAX) {
-				rc = hdr_fail(why, whylen, line, "TYPES: '%s' "
-				    "is not an address type", tok[i]);
-				break;
-			}
-			for (q = tok[i]; *q != '\0'; q++) {
-				if (!isalnum((unsigned char)*q)) {
-					rc = hdr_fail(why, whylen, line,
-					    "TYPES: '%s' is not an address "
-					    "type", tok[i]);
-					break;
-				}
-				*q = (char)toupper((unsigned char)*q);
-			}
-			if (rc == -1)
-				break;
-			h->types[h->ntypes++] = gw_strdup(
-			    gw_strcaseeq(tok[i], "MS") ||
-			    gw_strcaseeq(tok[i], "CSI") ? "PCM" : tok[i]);
-		}
-		conf_tokens_free(tok, n);
+		rc = set_types(h, val, line, why, whylen);
 	} else if (gw_strcaseeq(key, "TEMPLATE")) {
 		if (gw_strcaseeq(val, "YES"))
 			h->templates = 1;

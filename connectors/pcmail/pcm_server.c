@@ -896,10 +896,34 @@ print_dry_run(struct server *sv)
 			    sv->w[i].text);
 }
 
+/* The replies again after this cycle's writes, which the journal has now. */
+static int
+replan_replies(struct server *sv, struct gw_err *err)
+{
+	struct journal_stats js;
+	size_t i;
+
+	if (journal_poll(sv->c.cy->conf, sv->c.cy->gal, sv->c.cy->state,
+	    sv->c.cy->ev, &js, err) == -1)
+		return -1;
+	for (i = 0; i < sv->c.pc->npeer; i++) {
+		struct rq *q = &sv->rq[i];
+
+		if (!q->active || q->err138)
+			continue;
+		if (q->reply.full) {
+			/* a full list says only how things are now */
+			if (pcm_reply_replan(&sv->c, &q->reply, err) == -1)
+				return -1;
+		} else if (pcm_reply_extend(&sv->c, &q->reply, err) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 write_all(struct server *sv, struct gw_err *err)
 {
-	struct journal_stats js;
 	struct gw_txn *txn;
 	size_t i, a, m, d;
 	uint64_t low;
@@ -925,25 +949,8 @@ write_all(struct server *sv, struct gw_err *err)
 	 * The replies carry what the requestors just sent; when nothing was
 	 * written the replies planned stand (the journal head is theirs).
 	 */
-	if (any) {
-		if (journal_poll(sv->c.cy->conf, sv->c.cy->gal, sv->c.cy->state,
-		    sv->c.cy->ev, &js, err) == -1)
-			return -1;
-		for (i = 0; i < sv->c.pc->npeer; i++) {
-			struct rq *q = &sv->rq[i];
-
-			if (!q->active || q->err138)
-				continue;
-			if (q->reply.full) {
-				/* a full list says only how things are now */
-				if (pcm_reply_replan(&sv->c, &q->reply,
-				    err) == -1)
-					return -1;
-			} else if (pcm_reply_extend(&sv->c, &q->reply,
-			    err) == -1)
-				return -1;
-		}
-	}
+	if (any && replan_replies(sv, err) == -1)
+		return -1;
 	for (i = 0; i < sv->c.pc->npeer; i++)
 		if (sv->rq[i].active && answer(sv, i, err) == -1)
 			return -1;

@@ -318,9 +318,7 @@ const struct gw_connector_ops connector_pcmail = {
 	.command = &pcmail_command,
 	.peer_keys = pcmail_peer_keys,
 	.configure = pcmail_configure,
-	.import = pcm_server_cycle,
-	.export = NULL,
-	.status = NULL,
+	.cycle = pcm_server_cycle,
 	.reset = pcmail_reset,
 	.release = pcmail_release,
 };

@@ -27,6 +27,80 @@ cycle_init(struct gw_cycle *cy, struct run *r)
 	cy->out = stdout;
 }
 
+/*
+ * When the daemon runs, it runs the cycles instead of racing them: each
+ * asked for on its control socket.  The exit status, or -1 when no daemon
+ * runs (the caller runs the cycles itself).
+ */
+static int
+sync_by_daemon(struct cli *cli, int n, char **names, long allow)
+{
+	struct gw_err err;
+	struct gw_conf *c;
+	int i, st, rc = GW_EXIT_OK;
+
+	gw_err_init(&err);
+	if ((c = conf_load(cli->conf_path, connector_conf_types(), stderr,
+	    &err)) == NULL)
+		return run_fail(&err);
+	if (!control_alive(c->state_dir)) {
+		conf_free(c);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if ((st = control_sync(c->state_dir, names[i], allow, &err)) ==
+		    -1)
+			st = run_fail(&err);
+		if (rc == GW_EXIT_OK)
+			rc = st;
+	}
+	conf_free(c);
+	return rc;
+}
+
+/*
+ * One cycle of connector name, then the journal poll that takes in what
+ * it wrote.  The first failure sets *rc; -1 when the poll failed (no
+ * later cycle may run on a journal behind the GAL).
+ */
+static int
+sync_one(struct run *r, const char *name, int dry, long allow, int *rc)
+{
+	struct journal_stats js;
+	struct gw_connector con;
+	struct gw_cycle cy;
+	struct gw_err one;
+
+	gw_err_init(&one);
+	cycle_init(&cy, r);
+	cy.dry_run = dry;
+	cy.allow_deletes = allow;
+	if (connector_configure(&con, r->conf, name, &one) == -1 ||
+	    connector_cycle(&con, &cy, &one) == -1) {
+		fprintf(stderr, "galgate: %s\n", one.msg);
+		/* the first failure decides the exit status */
+		if (*rc == GW_EXIT_OK)
+			*rc = one.exit != 0 ? one.exit : GW_EXIT_RUNTIME;
+	} else if (!dry)
+		printf("%s: %zu added, %zu modified, %zu deleted, %zu skipped, "
+		    "%zu errors\n", name, cy.counts.adds, cy.counts.modifies,
+		    cy.counts.deletes, cy.counts.skipped, cy.counts.errors);
+	connector_release(&con);
+	/* a cycle's memory goes back before the journal reads */
+	malloc_trim(0);
+	/* what this cycle wrote is journaled before anything else */
+	gw_err_init(&one);
+	if (!dry && journal_poll(r->conf, r->gal, r->state, &r->ev, &js,
+	    &one) == -1) {
+		fprintf(stderr, "galgate: journal poll after %s: %s\n", name,
+		    one.msg);
+		if (*rc == GW_EXIT_OK)
+			*rc = GW_EXIT_RUNTIME;
+		return -1;
+	}
+	return 0;
+}
+
 int
 cmd_sync(struct cli *cli, int argc, char **argv)
 {
@@ -36,9 +110,8 @@ cmd_sync(struct cli *cli, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct journal_stats js;
-	struct gw_connector con;
 	struct gw_cycle cy;
-	struct gw_err err, one, merr;
+	struct gw_err err, merr;
 	const char *errstr;
 	struct run r;
 	long allow = 0;
@@ -64,28 +137,11 @@ cmd_sync(struct cli *cli, int argc, char **argv)
 	if (optind >= argc)
 		goto usage;
 	gw_err_init(&err);
-	if (!dry && getenv("GALGATE_IN_DAEMON") == NULL) {
-		struct gw_conf *c = conf_load(cli->conf_path,
-		    connector_conf_types(), stderr, &err);
-
-		if (c == NULL)
-			return run_fail(&err);
-		/* the daemon runs the cycle instead of racing it */
-		if (control_alive(c->state_dir)) {
-			for (i = optind; i < argc; i++) {
-				int st = control_sync(c->state_dir, argv[i],
-				    allow, &err);
-
-				if (st == -1)
-					st = run_fail(&err);
-				if (rc == GW_EXIT_OK)
-					rc = st;
-			}
-			conf_free(c);
-			return rc;
-		}
-		conf_free(c);
-	}
+	if (!dry && getenv("GALGATE_IN_DAEMON") == NULL &&
+	    (rc = sync_by_daemon(cli, argc - optind, argv + optind, allow)) !=
+	    -1)
+		return rc;
+	rc = GW_EXIT_OK;
 	if (run_open(cli, &r, RUN_STATE, &err) == -1)
 		return run_fail(&err);
 	if (gal_open(r.conf, &r.gal, &err) == -1) {
@@ -112,37 +168,9 @@ cmd_sync(struct cli *cli, int argc, char **argv)
 		run_close(&r);
 		return run_fail(&err);
 	}
-	for (i = optind; i < argc; i++) {
-		gw_err_init(&one);
-		cycle_init(&cy, &r);
-		cy.dry_run = dry;
-		cy.allow_deletes = allow;
-		if (connector_configure(&con, r.conf, argv[i], &one) == -1 ||
-		    connector_cycle(&con, &cy, &one) == -1) {
-			fprintf(stderr, "galgate: %s\n", one.msg);
-			/* the first failure decides the exit status */
-			if (rc == GW_EXIT_OK)
-				rc = one.exit != 0 ? one.exit : GW_EXIT_RUNTIME;
-		} else if (!dry)
-			printf("%s: %zu added, %zu modified, %zu deleted, %zu "
-			    "skipped, %zu errors\n", argv[i], cy.counts.adds,
-			    cy.counts.modifies, cy.counts.deletes,
-			    cy.counts.skipped, cy.counts.errors);
-		connector_release(&con);
-		/* a cycle's memory goes back before the journal reads */
-		malloc_trim(0);
-		/* what this cycle wrote is journaled before anything else */
-		gw_err_init(&one);
-		if (!dry &&
-		    journal_poll(r.conf, r.gal, r.state, &r.ev, &js,
-		    &one) == -1) {
-			fprintf(stderr, "galgate: journal poll after %s: %s\n",
-			    argv[i], one.msg);
-			if (rc == GW_EXIT_OK)
-				rc = GW_EXIT_RUNTIME;
+	for (i = optind; i < argc; i++)
+		if (sync_one(&r, argv[i], dry, allow, &rc) == -1)
 			break;
-		}
-	}
 	gw_err_init(&merr);
 	if (!dry && metrics_write(r.conf, r.state, &merr) == -1)
 		fprintf(stderr, "galgate: metrics: %s\n", merr.msg);
@@ -204,6 +232,76 @@ wm_cb(void *arg, const struct gw_value *k, const struct gw_value *v)
 	return 0;
 }
 
+/* One connector's status as a JSON object, its watermarks left open. */
+static void
+status_json(struct gw_buf *out, const char *name,
+    const struct connector_view *vp, int n)
+{
+	struct connector_view v = *vp;
+	char t1[32], t2[32], t3[32];
+
+	gw_time_format((time_t)v.last.end, t1, sizeof(t1));
+	gw_time_format(v.next_run, t2, sizeof(t2));
+	gw_time_format((time_t)v.last.last_ok, t3, sizeof(t3));
+	gw_buf_printf(out, "%s{\"name\":", n ? "," : "");
+	gw_json_string(out, name);
+	gw_buf_printf(out, ",\"type\":\"%s\",\"state\":\"%s\",\"last_run\":",
+	    v.type, v.state);
+	if (v.has_run)
+		gw_buf_printf(out, "\"%s\"", t1);
+	else
+		gw_buf_addstr(out, "null");
+	gw_buf_printf(out, ",\"result\":");
+	gw_json_string(out, v.has_run ? v.last.msg : "never run");
+	gw_buf_printf(out, ",\"exit\":%d,\"duration\":%lld,\"adds\":%zu,"
+	    "\"modifies\":%zu,\"deletes\":%zu,\"skipped\":%zu,\"errors\":%zu,"
+	    "\"failures\":%ld,\"journal_lag\":%" PRIu64 ",\"seconds_since_"
+	    "success\":%lld,\"last_success\":", v.last.exit, v.last.end -
+	    v.last.start, v.last.counts.adds, v.last.counts.modifies,
+	    v.last.counts.deletes, v.last.counts.skipped, v.last.counts.errors,
+	    v.last.failures, v.journal_lag, v.since_success);
+	if (v.last.last_ok > 0)
+		gw_buf_printf(out, "\"%s\"", t3);
+	else
+		gw_buf_addstr(out, "null");
+	gw_buf_addstr(out, ",\"next_run\":");
+	if (v.next_run != 0)
+		gw_buf_printf(out, "\"%s\"", t2);
+	else
+		gw_buf_addstr(out, "null");
+	gw_buf_addstr(out, ",\"watermarks\":{");
+}
+
+/* One connector's status as text, up to its watermarks' heading. */
+static void
+status_text(struct gw_buf *out, const char *name,
+    const struct connector_view *vp)
+{
+	struct connector_view v = *vp;
+	char t1[32], t2[32], t3[32];
+
+	gw_time_format((time_t)v.last.end, t1, sizeof(t1));
+	gw_time_format(v.next_run, t2, sizeof(t2));
+	gw_time_format((time_t)v.last.last_ok, t3, sizeof(t3));
+	gw_buf_printf(out, "connector %s (%s): %s\n", name, v.type, v.state);
+	if (v.has_run)
+		gw_buf_printf(out, "  last run %s, %s (exit %d, %lld s)\n  %zu "
+		    "added, %zu modified, %zu deleted, %zu skipped, %zu "
+		    "errors\n", t1, v.last.msg, v.last.exit, v.last.end -
+		    v.last.start, v.last.counts.adds, v.last.counts.modifies,
+		    v.last.counts.deletes, v.last.counts.skipped,
+		    v.last.counts.errors);
+	if (v.last.failures > 0)
+		gw_buf_printf(out, "  %ld failed cycles since the last "
+		    "success\n", v.last.failures);
+	if (v.last.last_ok > 0)
+		gw_buf_printf(out, "  last success %s, journal lag %" PRIu64
+		    "\n", t3, v.journal_lag);
+	if (v.next_run != 0)
+		gw_buf_printf(out, "  next run %s\n", t2);
+	gw_buf_addstr(out, "  watermarks:\n");
+}
+
 int
 cmd_status(struct cli *cli, int argc, char **argv)
 {
@@ -217,7 +315,6 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	struct gw_err err;
 	struct run r;
 	struct wm_ctx wc;
-	char t1[32], t2[32], t3[32];
 	uint64_t head, floor;
 	size_t i;
 	int ch, json = 0, rc = GW_EXIT_RUNTIME, n = 0, daemon;
@@ -255,62 +352,10 @@ cmd_status(struct cli *cli, int argc, char **argv)
 			continue;
 		if (connector_view(r.conf, txn, s, now, &v, &err) == -1)
 			goto done;
-		gw_time_format((time_t)v.last.end, t1, sizeof(t1));
-		gw_time_format(v.next_run, t2, sizeof(t2));
-		gw_time_format((time_t)v.last.last_ok, t3, sizeof(t3));
-		if (json) {
-			gw_buf_printf(&out, "%s{\"name\":", n++ ? "," : "");
-			gw_json_string(&out, s->name);
-			gw_buf_printf(&out, ",\"type\":\"%s\",\"state\":\"%s\","
-			    "\"last_run\":", v.type, v.state);
-			if (v.has_run)
-				gw_buf_printf(&out, "\"%s\"", t1);
-			else
-				gw_buf_addstr(&out, "null");
-			gw_buf_printf(&out, ",\"result\":");
-			gw_json_string(&out, v.has_run ? v.last.msg : "never run");
-			gw_buf_printf(&out, ",\"exit\":%d,\"duration\":%lld,"
-			    "\"adds\":%zu,\"modifies\":%zu,\"deletes\":%zu,"
-			    "\"skipped\":%zu,\"errors\":%zu,\"failures\":%ld,"
-			    "\"journal_lag\":%" PRIu64 ",\"seconds_since_success"
-			    "\":%lld,\"last_success\":", v.last.exit,
-			    v.last.end - v.last.start, v.last.counts.adds,
-			    v.last.counts.modifies, v.last.counts.deletes,
-			    v.last.counts.skipped, v.last.counts.errors,
-			    v.last.failures, v.journal_lag, v.since_success);
-			if (v.last.last_ok > 0)
-				gw_buf_printf(&out, "\"%s\"", t3);
-			else
-				gw_buf_addstr(&out, "null");
-			gw_buf_addstr(&out, ",\"next_run\":");
-			if (v.next_run != 0)
-				gw_buf_printf(&out, "\"%s\"", t2);
-			else
-				gw_buf_addstr(&out, "null");
-			gw_buf_addstr(&out, ",\"watermarks\":{");
-		} else {
-			gw_buf_printf(&out, "connector %s (%s): %s\n", s->name,
-			    v.type, v.state);
-			if (v.has_run)
-				gw_buf_printf(&out, "  last run %s, %s (exit %d, "
-				    "%lld s)\n  %zu added, %zu modified, %zu "
-				    "deleted, %zu skipped, %zu errors\n", t1,
-				    v.last.msg, v.last.exit, v.last.end -
-				    v.last.start, v.last.counts.adds,
-				    v.last.counts.modifies,
-				    v.last.counts.deletes,
-				    v.last.counts.skipped,
-				    v.last.counts.errors);
-			if (v.last.failures > 0)
-				gw_buf_printf(&out, "  %ld failed cycles since "
-				    "the last success\n", v.last.failures);
-			if (v.last.last_ok > 0)
-				gw_buf_printf(&out, "  last success %s, journal "
-				    "lag %" PRIu64 "\n", t3, v.journal_lag);
-			if (v.next_run != 0)
-				gw_buf_printf(&out, "  next run %s\n", t2);
-			gw_buf_addstr(&out, "  watermarks:\n");
-		}
+		if (json)
+			status_json(&out, s->name, &v, n++);
+		else
+			status_text(&out, s->name, &v);
 		plen = (size_t)snprintf(prefix, sizeof(prefix), "%s", s->name) + 1;
 		wc.out = &out;
 		wc.json = json;

@@ -803,14 +803,75 @@ unknown_type(struct loader *ld, const struct conf_section *s)
 	    "none");
 }
 
+/* A [connector NAME] section: its type, then its keys. */
+static void
+validate_connector(struct loader *ld, struct conf_section *s)
+{
+	const struct conf_key *tabs[4];
+	const struct conf_connector_type *type = NULL;
+	char what[300];
+
+	snprintf(what, sizeof(what), "[connector %s]", s->name);
+	if (conf_get(s, "type", NULL) != NULL &&
+	    (type = type_find(ld->types, conf_get(s, "type", NULL))) == NULL)
+		unknown_type(ld, s);
+	s->type = type;
+	tabs[0] = common_keys;
+	tabs[1] = NULL;
+	if (type == NULL) {
+		/* only the common keys can be checked */
+		if (conf_get(s, "type", NULL) == NULL)
+			problem(ld, s->line, "%s lacks the required key 'type'",
+			    what);
+		return;
+	}
+	tabs[1] = type->keys;
+	tabs[2] = type->extra_keys;
+	tabs[3] = NULL;
+	check_section(ld, s, tabs, what);
+}
+
+/* A [requestor NAME] section: its connector, then its keys. */
+static void
+validate_requestor(struct loader *ld, const struct gw_conf *c,
+    struct conf_section *s)
+{
+	const struct conf_key *tabs[3];
+	const struct conf_section *parent;
+	const char *name = conf_get(s, "connector", NULL);
+	char what[300];
+
+	snprintf(what, sizeof(what), "[requestor %s]", s->name);
+	if (name == NULL) {
+		problem(ld, s->line, "%s lacks the required key 'connector'",
+		    what);
+		return;
+	}
+	if ((parent = conf_connector(c, name)) == NULL) {
+		problem(ld, conf_entry(s, "connector")->line, "no [connector %s] "
+		    "for this requestor", name);
+		return;
+	}
+	if (parent->type == NULL)
+		return;	/* its type was already reported */
+	if (parent->type->peer_keys == NULL) {
+		problem(ld, s->line, "connector type '%s' has no requestors",
+		    parent->type->name);
+		return;
+	}
+	s->parent = parent;
+	s->type = parent->type;
+	tabs[0] = requestor_common_keys;
+	tabs[1] = parent->type->peer_keys;
+	tabs[2] = NULL;
+	check_section(ld, s, tabs, what);
+}
+
 static void
 validate(struct loader *ld, struct gw_conf *c)
 {
-	const struct conf_key *tabs[4];
-	const struct conf_connector_type *ops;
-	const struct conf_section *parent;
+	const struct conf_key *tabs[2] = { gal_keys, NULL };
 	struct conf_section *s;
-	char what[300];
 	size_t i;
 
 	if (conf_gal(c) == NULL)
@@ -823,67 +884,12 @@ validate(struct loader *ld, struct gw_conf *c)
 		s = &c->sec[i % c->nsec];
 		if ((i < c->nsec) == (s->kind == CONF_SEC_REQUESTOR))
 			continue;
-		switch (s->kind) {
-		case CONF_SEC_GAL:
-			tabs[0] = gal_keys;
-			tabs[1] = NULL;
+		if (s->kind == CONF_SEC_GAL)
 			check_section(ld, s, tabs, "[gal]");
-			break;
-		case CONF_SEC_CONNECTOR:
-			snprintf(what, sizeof(what), "[connector %s]", s->name);
-			ops = NULL;
-			if (conf_get(s, "type", NULL) != NULL) {
-				ops = type_find(ld->types, conf_get(s, "type",
-				    NULL));
-				if (ops == NULL)
-					unknown_type(ld, s);
-			}
-			s->type = ops;
-			if (ops == NULL) {
-				/* only the common keys can be checked */
-				tabs[0] = common_keys;
-				tabs[1] = NULL;
-				if (conf_get(s, "type", NULL) == NULL)
-					problem(ld, s->line, "%s lacks the "
-					    "required key 'type'", what);
-				break;
-			}
-			tabs[0] = common_keys;
-			tabs[1] = ops->keys;
-			tabs[2] = ops->extra_keys;
-			tabs[3] = NULL;
-			check_section(ld, s, tabs, what);
-			break;
-		case CONF_SEC_REQUESTOR:
-			snprintf(what, sizeof(what), "[requestor %s]", s->name);
-			parent = conf_get(s, "connector", NULL) == NULL ? NULL :
-			    conf_connector(c, conf_get(s, "connector", NULL));
-			if (conf_get(s, "connector", NULL) == NULL) {
-				problem(ld, s->line, "%s lacks the required "
-				    "key 'connector'", what);
-				break;
-			}
-			if (parent == NULL) {
-				problem(ld, conf_entry(s, "connector")->line,
-				    "no [connector %s] for this requestor",
-				    conf_get(s, "connector", NULL));
-				break;
-			}
-			if (parent->type == NULL)
-				break;	/* its type was already reported */
-			if (parent->type->peer_keys == NULL) {
-				problem(ld, s->line, "connector type '%s' has no "
-				    "requestors", parent->type->name);
-				break;
-			}
-			s->parent = parent;
-			s->type = parent->type;
-			tabs[0] = requestor_common_keys;
-			tabs[1] = parent->type->peer_keys;
-			tabs[2] = NULL;
-			check_section(ld, s, tabs, what);
-			break;
-		}
+		else if (s->kind == CONF_SEC_CONNECTOR)
+			validate_connector(ld, s);
+		else
+			validate_requestor(ld, c, s);
 	}
 	check_overlap(ld, c);
 }

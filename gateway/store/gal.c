@@ -313,6 +313,63 @@ entry_to_record(LDAP *ld, LDAPMessage *e, struct gw_record *rec)
 		ber_free(ber, 0);
 }
 
+/*
+ * Hands each entry of one page of search msgid to cb; *res is then the
+ * page's final result.  0, or -1: err set, or cb returned -1.
+ */
+static int
+page_entries(struct gal *g, int msgid, const char *base, gal_entry_cb cb,
+    void *arg, LDAPMessage **res, struct gw_err *err)
+{
+	struct timeval tv = { GAL_OP_TIMEOUT, 0 };
+	struct gw_record rec;
+	int type, rc, r;
+
+	for (;;) {
+		type = ldap_result(g->ld, msgid, LDAP_MSG_ONE, &tv, res);
+		if (type <= 0) {
+			ldap_get_option(g->ld, LDAP_OPT_RESULT_CODE, &rc);
+			ldap_abandon_ext(g->ld, msgid, NULL, NULL);
+			return ld_fail(g, err, type == 0 ? LDAP_TIMEOUT : rc,
+			    "search", base);
+		}
+		if (type == LDAP_RES_SEARCH_REFERENCE) {
+			ldap_msgfree(*res);
+			continue;
+		}
+		if (type != LDAP_RES_SEARCH_ENTRY)
+			return 0;
+		entry_to_record(g->ld, ldap_first_entry(g->ld, *res), &rec);
+		r = cb(arg, &rec);
+		gw_record_release(&rec);
+		ldap_msgfree(*res);
+		if (r == -1) {
+			ldap_abandon_ext(g->ld, msgid, NULL, NULL);
+			return -1;
+		}
+	}
+}
+
+/* The cookie of the next page, from a page's controls (freed), or NULL. */
+static struct berval *
+page_cookie(struct gal *g, LDAPControl **rctrls)
+{
+	LDAPControl *pc;
+	struct berval c = { 0, NULL }, *next = NULL;
+	ber_int_t total;
+
+	if (rctrls == NULL)
+		return NULL;
+	pc = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, rctrls, NULL);
+	if (pc != NULL && ldap_parse_pageresponse_control(g->ld, pc, &total,
+	    &c) == LDAP_SUCCESS && c.bv_len > 0)
+		next = ber_bvdup(&c);
+	if (c.bv_val != NULL)
+		ber_memfree(c.bv_val);
+	ldap_controls_free(rctrls);
+	return next;
+}
+
 int
 gal_search(struct gal *g, const char *base, enum gal_scope scope,
     const char *filter, const char *const *attrs, gal_entry_cb cb, void *arg,
@@ -320,11 +377,8 @@ gal_search(struct gal *g, const char *base, enum gal_scope scope,
 {
 	struct berval *pcookie = NULL;
 	LDAPControl *page = NULL, *sctrls[2] = { NULL, NULL }, **rctrls = NULL;
-	LDAPMessage *res = NULL, *e;
-	struct timeval tv = { GAL_OP_TIMEOUT, 0 };
-	struct gw_record rec;
-	ber_int_t total;
-	int rc, msgid, type, lrc, r, more;
+	LDAPMessage *res = NULL;
+	int rc, msgid, lrc, more;
 
 	if (missing != NULL)
 		*missing = 0;
@@ -345,33 +399,8 @@ gal_search(struct gal *g, const char *base, enum gal_scope scope,
 		page = NULL;
 		if (rc != LDAP_SUCCESS)
 			return ld_fail(g, err, rc, "search", base);
-		for (;;) {
-			type = ldap_result(g->ld, msgid, LDAP_MSG_ONE, &tv, &res);
-			if (type <= 0) {
-				ldap_get_option(g->ld, LDAP_OPT_RESULT_CODE, &rc);
-				ldap_abandon_ext(g->ld, msgid, NULL, NULL);
-				return ld_fail(g, err, type == 0 ?
-				    LDAP_TIMEOUT : rc, "search", base);
-			}
-			if (type == LDAP_RES_SEARCH_ENTRY) {
-				e = ldap_first_entry(g->ld, res);
-				entry_to_record(g->ld, e, &rec);
-				r = cb(arg, &rec);
-				gw_record_release(&rec);
-				ldap_msgfree(res);
-				if (r == -1) {
-					ldap_abandon_ext(g->ld, msgid, NULL,
-					    NULL);
-					return -1;
-				}
-				continue;
-			}
-			if (type == LDAP_RES_SEARCH_REFERENCE) {
-				ldap_msgfree(res);
-				continue;
-			}
-			break;
-		}
+		if (page_entries(g, msgid, base, cb, arg, &res, err) == -1)
+			return -1;
 		rc = ldap_parse_result(g->ld, res, &lrc, NULL, NULL, NULL,
 		    &rctrls, 1);
 		if (rc != LDAP_SUCCESS)
@@ -386,22 +415,9 @@ gal_search(struct gal *g, const char *base, enum gal_scope scope,
 			ldap_controls_free(rctrls);
 			return ld_fail(g, err, lrc, "search", base);
 		}
-		if (rctrls != NULL) {
-			LDAPControl *pc = ldap_control_find(
-			    LDAP_CONTROL_PAGEDRESULTS, rctrls, NULL);
-			struct berval c = { 0, NULL };
-
-			if (pc != NULL && ldap_parse_pageresponse_control(
-			    g->ld, pc, &total, &c) == LDAP_SUCCESS &&
-			    c.bv_len > 0) {
-				pcookie = ber_bvdup(&c);
-				more = 1;
-			}
-			if (c.bv_val != NULL)
-				ber_memfree(c.bv_val);
-			ldap_controls_free(rctrls);
-			rctrls = NULL;
-		}
+		pcookie = page_cookie(g, rctrls);
+		rctrls = NULL;
+		more = pcookie != NULL;
 	} while (more);
 	return 0;
 }
@@ -1125,6 +1141,34 @@ done:
 	return rc;
 }
 
+/* One entry of a sync refresh, with its SyncState, to ops->entry. */
+static int
+sync_entry(struct gal *g, LDAPMessage *res, const char *base,
+    const struct gal_sync_ops *ops, void *arg, struct gw_value *cookie_out,
+    struct gw_err *err)
+{
+	LDAPMessage *e = ldap_first_entry(g->ld, res);
+	LDAPControl **ctrls = NULL;
+	struct gw_record rec;
+	unsigned char uuid[16];
+	int state, r;
+
+	ldap_get_entry_controls(g->ld, e, &ctrls);
+	if (ctrls == NULL || parse_sync_state(ctrls, &state, uuid,
+	    cookie_out) == -1) {
+		ldap_controls_free(ctrls);
+		return gw_err_set(err, GW_EXIT_RUNTIME, "sync entry without a "
+		    "valid SyncState control (is syncprov loaded on %s?)",
+		    base);
+	}
+	ldap_controls_free(ctrls);
+	entry_to_record(g->ld, e, &rec);
+	r = ops->entry(arg, (enum gal_sync_state)state, uuid, rec.n > 0 ? &rec :
+	    NULL);
+	gw_record_release(&rec);
+	return r;
+}
+
 int
 gal_sync_refresh(struct gal *g, const char *base, const struct gw_value *cookie,
     const struct gal_sync_ops *ops, void *arg, struct gw_value *cookie_out,
@@ -1133,11 +1177,9 @@ gal_sync_refresh(struct gal *g, const char *base, const struct gw_value *cookie,
 	static const char *attrs[] = { "*", NULL };
 	struct timeval tv = { GAL_OP_TIMEOUT, 0 };
 	LDAPControl *req = NULL, *sctrls[2] = { NULL, NULL }, **ctrls = NULL;
-	LDAPMessage *res = NULL, *e;
+	LDAPMessage *res = NULL;
 	struct sync_run s = { ops, arg, cookie_out, 0 };
-	struct gw_record rec;
-	unsigned char uuid[16];
-	int rc, msgid, type, lrc, state, r;
+	int rc, msgid, type, lrc, r;
 
 	cookie_out->ptr = NULL;
 	cookie_out->len = 0;
@@ -1159,23 +1201,7 @@ gal_sync_refresh(struct gal *g, const char *base, const struct gw_value *cookie,
 		}
 		r = 0;
 		if (type == LDAP_RES_SEARCH_ENTRY) {
-			e = ldap_first_entry(g->ld, res);
-			ctrls = NULL;
-			ldap_get_entry_controls(g->ld, e, &ctrls);
-			if (ctrls == NULL || parse_sync_state(ctrls, &state,
-			    uuid, cookie_out) == -1) {
-				ldap_controls_free(ctrls);
-				ldap_msgfree(res);
-				ldap_abandon_ext(g->ld, msgid, NULL, NULL);
-				return gw_err_set(err, GW_EXIT_RUNTIME, "sync "
-				    "entry without a valid SyncState control "
-				    "(is syncprov loaded on %s?)", base);
-			}
-			ldap_controls_free(ctrls);
-			entry_to_record(g->ld, e, &rec);
-			r = ops->entry(arg, (enum gal_sync_state)state, uuid,
-			    rec.n > 0 ? &rec : NULL);
-			gw_record_release(&rec);
+			r = sync_entry(g, res, base, ops, arg, cookie_out, err);
 		} else if (type == LDAP_RES_INTERMEDIATE) {
 			r = handle_info(g, res, &s, err);
 		} else if (type == LDAP_RES_SEARCH_RESULT) {
@@ -1211,4 +1237,16 @@ gal_sync_refresh(struct gal *g, const char *base, const struct gw_value *cookie,
 	ldap_controls_free(ctrls);
 	*refresh_deletes = s.refresh_deletes;
 	return 0;
+}
+
+enum gal_outcome
+gal_outcome(int ok, int rc)
+{
+	if (ok)
+		return GAL_DONE;
+	if (rc == LDAP_ALREADY_EXISTS)
+		return GAL_EXISTS;
+	if (rc == LDAP_NO_SUCH_OBJECT)
+		return GAL_GONE;
+	return GAL_REFUSED;
 }

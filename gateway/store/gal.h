@@ -73,9 +73,21 @@ int	gal_read(struct gal *, const char *dn, const char *const *attrs,
 int	gal_touch_marker(struct gal *, const char *dn, char **csn,
 	    struct gw_err *);
 
-/* Result of one change in gal_apply; msg is the server's text. */
+/*
+ * Result of one change in gal_apply: ok, else the server's result code
+ * rc and its text msg (for messages; gal_outcome says what it means).
+ */
 typedef void (*gal_result_cb)(void *arg, size_t idx, int ok, int rc,
 	    const char *msg);
+
+/* What became of a change, in galgate's terms rather than LDAP's. */
+enum gal_outcome {
+	GAL_DONE,		/* applied */
+	GAL_EXISTS,		/* an add: the entry is there already */
+	GAL_GONE,		/* the entry changed or deleted is not there */
+	GAL_REFUSED		/* anything else the server refused */
+};
+enum gal_outcome gal_outcome(int ok, int rc);
 
 /*
  * Applies changes with up to `window` operations in flight (1 = in order,

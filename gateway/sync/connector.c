@@ -212,17 +212,13 @@ connector_status_get(struct gw_txn *txn, const char *name,
 	return 1;
 }
 
-/* A connector's own stages: its import and export slots. */
+/* A connector's own stages: its cycle slot. */
 static int
 own_stages(struct gw_connector *c, struct gw_cycle *cy, void *arg,
     struct gw_err *err)
 {
 	(void)arg;
-	if (c->ops->import != NULL && c->ops->import(c, cy, err) == -1)
-		return -1;
-	if (c->ops->export != NULL && c->ops->export(c, cy, err) == -1)
-		return -1;
-	return 0;
+	return c->ops->cycle(c, cy, err);
 }
 
 int

@@ -7,14 +7,12 @@
  * Lifecycle (called through connector.c only):
  *   configure  once per instance after the config validated; reads its
  *              section (and requestor sections), builds priv; no I/O.
- *   import     foreign side -> GAL, inside a cycle.
- *   export     GAL -> foreign side, inside a cycle, after import.
- *              Either may be NULL; a connector whose protocol needs one
- *              ordering of both may do all its work in one of them.
- *   status     appends its watermarks and protocol numbers to out (text,
- *              or JSON members when json); may be NULL.
+ *   cycle      the connector's stages inside a cycle (docs/
+ *              ARCHITECTURE.md): the foreign side to the GAL and the GAL
+ *              to the foreign side, in the order its protocol needs.
  *   reset      "galgate reset NAME --import-all|--export-all"; may be NULL.
  *   release    frees priv; always called after a successful configure.
+ *   command    a command of its own ("galgate pcmail ..."); may be NULL.
  * Every function returns 0 or -1 with err set.  A cycle's LDAP writes go
  * through cycle->gal; its watermarks move only after what they cover is
  * durable.
@@ -61,12 +59,8 @@ struct gw_connector_ops {
 	const struct conf_key	*peer_keys;	/* [requestor] keys, or NULL */
 	int	(*configure)(struct gw_connector *, const struct gw_conf *,
 		    struct gw_err *);
-	int	(*import)(struct gw_connector *, struct gw_cycle *,
+	int	(*cycle)(struct gw_connector *, struct gw_cycle *,
 		    struct gw_err *);
-	int	(*export)(struct gw_connector *, struct gw_cycle *,
-		    struct gw_err *);
-	int	(*status)(struct gw_connector *, struct gw_txn *,
-		    struct gw_buf *out, int json, struct gw_err *);
 	int	(*reset)(struct gw_connector *, struct gw_cycle *,
 		    const struct gw_reset *, struct gw_err *);
 	void	(*release)(struct gw_connector *);
@@ -100,15 +94,16 @@ void	connector_release(struct gw_connector *);
 
 /*
  * One cycle: takes state_dir/locks/NAME.lock (exit 5 if another cycle
- * holds it), runs import then export, records the result for status and
+ * holds it), brings the connector's entries to this version's form
+ * (reform.h), runs its cycle slot, records the result for status and
  * logs start and end events.
  */
 int	connector_cycle(struct gw_connector *, struct gw_cycle *,
 	    struct gw_err *);
 /*
- * The same cycle around other stages than the connector's import and
- * export (a command's, such as "galgate pcmail apply"): the lock, the
- * audit LDIF, the events and the status line are the same.
+ * The same cycle around other stages than the connector's own (a
+ * command's, such as "galgate pcmail apply"): the lock, the audit LDIF,
+ * the events and the status line are the same.
  */
 typedef int (*connector_stages)(struct gw_connector *, struct gw_cycle *,
 	    void *arg, struct gw_err *);
