@@ -195,14 +195,9 @@ do_apply(struct cli *cli, const char *name, const char *req, const char *file,
 		    "'%s'", name, req);
 		goto fail;
 	}
-	memset(&cy, 0, sizeof(cy));
-	cy.conf = r.conf;
-	cy.gal = r.gal;
-	cy.state = r.state;
-	cy.ev = &r.ev;
+	run_cycle_init(&cy, &r);
 	cy.dry_run = dry;
 	cy.allow_deletes = allow;
-	cy.out = stdout;
 	if (connector_cycle_with(&con, &cy, apply_stages, &ap, &err) == -1)
 		goto fail;
 	/* the rest went in; the exit status still says the file was bad */
@@ -299,9 +294,9 @@ listq_one(struct pcm_cycle *c, struct pcm_peer *p, size_t i,
 		    "update gets error 138 and must import\n",
 		    (unsigned long long)n->srvsync);
 	else {
-		printf("%s reply pending: %zu transactions\nCRC  Date stamp      "
-		    "         Sync#  Transaction\n", rp.full ? "Full" : "Update",
-		    rp.nout);
+		printf("%s reply pending: %zu transactions\nCRC  Date "
+		    "stamp               Sync#  Transaction\n", rp.full ?
+		    "Full" : "Update", rp.nout);
 		for (k = 0; k < rp.nout; k++)
 			listq_out(&rp.out[k]);
 	}
@@ -335,13 +330,8 @@ do_listq(struct cli *cli, const char *name, const char *req)
 		    "'%s'", name, req);
 		goto fail;
 	}
-	memset(&cy, 0, sizeof(cy));
-	cy.conf = r.conf;
-	cy.gal = r.gal;
-	cy.state = r.state;
-	cy.ev = &r.ev;
+	run_cycle_init(&cy, &r);
 	cy.dry_run = 1;		/* look, never write */
-	cy.out = stdout;
 	if (pcm_cycle_open(&c, &con, &cy, &err) == -1)
 		goto fail;
 	opened = 1;
@@ -420,6 +410,6 @@ usage:
 const struct gw_command pcmail_command = {
 	.name = "pcmail",
 	.run = cmd_pcmail,
-	.usage = "pcmail apply NAME --requestor NET/PO FILE | pcmail listq NAME  "
-	    "MS Mail dir-sync tools",
+	.usage = "pcmail apply NAME --requestor NET/PO FILE | pcmail listq "
+	    "NAME  MS Mail dir-sync tools",
 };

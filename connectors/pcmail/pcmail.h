@@ -245,8 +245,8 @@ int	pcm_park_load(struct gw_txn *, const char *connector,
 	    struct gw_err *);
 /* Parks key's entry (rec), or drops it (rec NULL). */
 int	pcm_park_put(struct gw_txn *, const char *connector,
-	    const struct pcm_peer *, const char *key, const struct gw_record *rec,
-	    struct gw_err *);
+	    const struct pcm_peer *, const char *key,
+	    const struct gw_record *rec, struct gw_err *);
 
 /* pcm_cli.c: "galgate pcmail apply|listq" */
 extern const struct gw_command pcmail_command;

@@ -16,17 +16,6 @@
 #include "run.h"
 #include "state.h"
 
-static void
-cycle_init(struct gw_cycle *cy, struct run *r)
-{
-	memset(cy, 0, sizeof(*cy));
-	cy->conf = r->conf;
-	cy->gal = r->gal;
-	cy->state = r->state;
-	cy->ev = &r->ev;
-	cy->out = stdout;
-}
-
 /*
  * When the daemon runs, it runs the cycles instead of racing them: each
  * asked for on its control socket.  The exit status, or -1 when no daemon
@@ -72,7 +61,7 @@ sync_one(struct run *r, const char *name, int dry, long allow, int *rc)
 	struct gw_err one;
 
 	gw_err_init(&one);
-	cycle_init(&cy, r);
+	run_cycle_init(&cy, r);
 	cy.dry_run = dry;
 	cy.allow_deletes = allow;
 	if (connector_configure(&con, r->conf, name, &one) == -1 ||
@@ -147,7 +136,7 @@ cmd_sync(struct cli *cli, int argc, char **argv)
 	if (gal_open(r.conf, &r.gal, &err) == -1) {
 		/* the server is down: each cycle failed, visibly */
 		for (i = optind; i < argc && !dry; i++) {
-			cycle_init(&cy, &r);
+			run_cycle_init(&cy, &r);
 			if (conf_connector(r.conf, argv[i]) != NULL)
 				connector_record_failure(&cy, argv[i], &err);
 		}
@@ -235,37 +224,37 @@ wm_cb(void *arg, const struct gw_value *k, const struct gw_value *v)
 /* One connector's status as a JSON object, its watermarks left open. */
 static void
 status_json(struct gw_buf *out, const char *name,
-    const struct connector_view *vp, int n)
+    const struct connector_view *v, int n)
 {
-	struct connector_view v = *vp;
 	char t1[32], t2[32], t3[32];
 
-	gw_time_format((time_t)v.last.end, t1, sizeof(t1));
-	gw_time_format(v.next_run, t2, sizeof(t2));
-	gw_time_format((time_t)v.last.last_ok, t3, sizeof(t3));
+	gw_time_format((time_t)v->last.end, t1, sizeof(t1));
+	gw_time_format(v->next_run, t2, sizeof(t2));
+	gw_time_format((time_t)v->last.last_ok, t3, sizeof(t3));
 	gw_buf_printf(out, "%s{\"name\":", n ? "," : "");
 	gw_json_string(out, name);
 	gw_buf_printf(out, ",\"type\":\"%s\",\"state\":\"%s\",\"last_run\":",
-	    v.type, v.state);
-	if (v.has_run)
+	    v->type, v->state);
+	if (v->has_run)
 		gw_buf_printf(out, "\"%s\"", t1);
 	else
 		gw_buf_addstr(out, "null");
 	gw_buf_printf(out, ",\"result\":");
-	gw_json_string(out, v.has_run ? v.last.msg : "never run");
+	gw_json_string(out, v->has_run ? v->last.msg : "never run");
 	gw_buf_printf(out, ",\"exit\":%d,\"duration\":%lld,\"adds\":%zu,"
 	    "\"modifies\":%zu,\"deletes\":%zu,\"skipped\":%zu,\"errors\":%zu,"
 	    "\"failures\":%ld,\"journal_lag\":%" PRIu64 ",\"seconds_since_"
-	    "success\":%lld,\"last_success\":", v.last.exit, v.last.end -
-	    v.last.start, v.last.counts.adds, v.last.counts.modifies,
-	    v.last.counts.deletes, v.last.counts.skipped, v.last.counts.errors,
-	    v.last.failures, v.journal_lag, v.since_success);
-	if (v.last.last_ok > 0)
+	    "success\":%lld,\"last_success\":", v->last.exit, v->last.end -
+	    v->last.start, v->last.counts.adds, v->last.counts.modifies,
+	    v->last.counts.deletes, v->last.counts.skipped,
+	    v->last.counts.errors,
+	    v->last.failures, v->journal_lag, v->since_success);
+	if (v->last.last_ok > 0)
 		gw_buf_printf(out, "\"%s\"", t3);
 	else
 		gw_buf_addstr(out, "null");
 	gw_buf_addstr(out, ",\"next_run\":");
-	if (v.next_run != 0)
+	if (v->next_run != 0)
 		gw_buf_printf(out, "\"%s\"", t2);
 	else
 		gw_buf_addstr(out, "null");
@@ -275,29 +264,28 @@ status_json(struct gw_buf *out, const char *name,
 /* One connector's status as text, up to its watermarks' heading. */
 static void
 status_text(struct gw_buf *out, const char *name,
-    const struct connector_view *vp)
+    const struct connector_view *v)
 {
-	struct connector_view v = *vp;
 	char t1[32], t2[32], t3[32];
 
-	gw_time_format((time_t)v.last.end, t1, sizeof(t1));
-	gw_time_format(v.next_run, t2, sizeof(t2));
-	gw_time_format((time_t)v.last.last_ok, t3, sizeof(t3));
-	gw_buf_printf(out, "connector %s (%s): %s\n", name, v.type, v.state);
-	if (v.has_run)
+	gw_time_format((time_t)v->last.end, t1, sizeof(t1));
+	gw_time_format(v->next_run, t2, sizeof(t2));
+	gw_time_format((time_t)v->last.last_ok, t3, sizeof(t3));
+	gw_buf_printf(out, "connector %s (%s): %s\n", name, v->type, v->state);
+	if (v->has_run)
 		gw_buf_printf(out, "  last run %s, %s (exit %d, %lld s)\n  %zu "
 		    "added, %zu modified, %zu deleted, %zu skipped, %zu "
-		    "errors\n", t1, v.last.msg, v.last.exit, v.last.end -
-		    v.last.start, v.last.counts.adds, v.last.counts.modifies,
-		    v.last.counts.deletes, v.last.counts.skipped,
-		    v.last.counts.errors);
-	if (v.last.failures > 0)
+		    "errors\n", t1, v->last.msg, v->last.exit, v->last.end -
+		    v->last.start, v->last.counts.adds, v->last.counts.modifies,
+		    v->last.counts.deletes, v->last.counts.skipped,
+		    v->last.counts.errors);
+	if (v->last.failures > 0)
 		gw_buf_printf(out, "  %ld failed cycles since the last "
-		    "success\n", v.last.failures);
-	if (v.last.last_ok > 0)
+		    "success\n", v->last.failures);
+	if (v->last.last_ok > 0)
 		gw_buf_printf(out, "  last success %s, journal lag %" PRIu64
-		    "\n", t3, v.journal_lag);
-	if (v.next_run != 0)
+		    "\n", t3, v->journal_lag);
+	if (v->next_run != 0)
 		gw_buf_printf(out, "  next run %s\n", t2);
 	gw_buf_addstr(out, "  watermarks:\n");
 }
@@ -413,7 +401,7 @@ cmd_reset(struct cli *cli, int argc, char **argv)
 	gw_err_init(&err);
 	if (run_open(cli, &r, RUN_STATE, &err) == -1)
 		return run_fail(&err);
-	cycle_init(&cy, &r);
+	run_cycle_init(&cy, &r);
 	rc = connector_configure(&con, r.conf, argv[optind], &err);
 	if (rc == 0) {
 		rc = connector_reset(&con, &cy, &rs, &err);

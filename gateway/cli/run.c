@@ -43,3 +43,14 @@ run_fail(const struct gw_err *err)
 	fprintf(stderr, "galgate: %s\n", err->set ? err->msg : "failed");
 	return err->set && err->exit != 0 ? err->exit : GW_EXIT_RUNTIME;
 }
+
+void
+run_cycle_init(struct gw_cycle *cy, struct run *r)
+{
+	memset(cy, 0, sizeof(*cy));
+	cy->conf = r->conf;
+	cy->gal = r->gal;
+	cy->state = r->state;
+	cy->ev = &r->ev;
+	cy->out = stdout;
+}

@@ -25,6 +25,9 @@ struct run {
 #define RUN_GAL		0x02
 
 int	run_open(struct cli *, struct run *, int what, struct gw_err *);
+/* A cycle on what r opened, its report on standard output. */
+struct gw_cycle;
+void	run_cycle_init(struct gw_cycle *, struct run *);
 void	run_close(struct run *);
 /* Prints the error to stderr and returns its exit status. */
 int	run_fail(const struct gw_err *);

@@ -848,8 +848,8 @@ validate_requestor(struct loader *ld, const struct gw_conf *c,
 		return;
 	}
 	if ((parent = conf_connector(c, name)) == NULL) {
-		problem(ld, conf_entry(s, "connector")->line, "no [connector %s] "
-		    "for this requestor", name);
+		problem(ld, conf_entry(s, "connector")->line, "no "
+		    "[connector %s] for this requestor", name);
 		return;
 	}
 	if (parent->type == NULL)
