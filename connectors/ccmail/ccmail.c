@@ -18,6 +18,7 @@
 #include "journal.h"
 #include "recipient.h"
 #include "state.h"
+#include "threshold.h"
 #include "tree.h"
 
 #define CC_WINDOW	64	/* LDAP operations in flight */
@@ -684,37 +685,34 @@ cycle_release(struct cc_cycle *c)
 	gw_cp_close(&c->cp);
 }
 
+/* Both directions: what cc:Mail holds of the GAL, what it owns there. */
 static int
 check_thresholds(struct cc_cycle *c, struct gw_err *err)
 {
-	size_t i, ldel = 0;
+	struct gw_deletions d = {
+		.event = EV_CC_THRESHOLD, .who = "the cycle",
+	};
+	size_t i;
 
+	d.ndel = c->ndels;
+	d.total = c->ngal_side;
+	d.what = "GAL entries cc:Mail holds";
+	d.hint = "check the export containers, or ";
+	d.in = "cc:Mail";
+	if (gw_check_deletions(c->cy, c->cc->name, &c->cc->threshold, &d,
+	    err) == -1)
+		return -1;
+	d.ndel = 0;
 	for (i = 0; i < c->nplan; i++)
 		if (c->plan[i].op == GW_OP_DELETE)
-			ldel++;
-	if (gw_threshold_exceeded(&c->cc->threshold, c->ndels, c->ngal_side,
-	    c->cy->allow_deletes)) {
-		evlog_emit(c->cy->ev, EV_CC_THRESHOLD, GW_SEV_ERROR, c->cc->name,
-		    NULL, "the cycle would delete %zu of the %zu GAL entries "
-		    "cc:Mail holds: more than delete_threshold allows; nothing "
-		    "written (check the export containers, or run with "
-		    "--allow-deletes %zu)", c->ndels, c->ngal_side, c->ndels);
-		return gw_err_set(err, GW_EXIT_THRESHOLD, "%s: %zu deletions "
-		    "in cc:Mail exceed delete_threshold; nothing written",
-		    c->cc->name, c->ndels);
-	}
-	if (gw_threshold_exceeded(&c->cc->threshold, ldel, c->nowned,
-	    c->cy->allow_deletes)) {
-		evlog_emit(c->cy->ev, EV_CC_THRESHOLD, GW_SEV_ERROR, c->cc->name,
-		    c->cc->import_x500, "the cycle would delete %zu of the %zu "
-		    "entries imported from cc:Mail: more than delete_threshold "
-		    "allows; nothing written (a truncated Ccmdir.exp?  "
-		    "--allow-deletes %zu to accept)", ldel, c->nowned, ldel);
-		return gw_err_set(err, GW_EXIT_THRESHOLD, "%s: %zu deletions "
-		    "in the GAL exceed delete_threshold; nothing written",
-		    c->cc->name, ldel);
-	}
-	return 0;
+			d.ndel++;
+	d.owned_in = c->cc->import_ldap;
+	d.x500 = c->cc->import_x500;
+	d.what = "entries imported from cc:Mail";
+	d.hint = "a truncated Ccmdir.exp?  ";
+	d.in = "the GAL";
+	return gw_check_deletions(c->cy, c->cc->name, &c->cc->threshold, &d,
+	    err);
 }
 
 static int

@@ -132,7 +132,6 @@ struct cc_cycle {
 	/* the GAL */
 	struct gal_rcpt		**rcpt;
 	size_t			 nrcpt;
-	size_t			 nowned;	/* entries this connector made */
 	int			 import_all;	/* re-check every one of them */
 	int			 export_all;	/* offer cc:Mail every GAL
 						   recipient again */

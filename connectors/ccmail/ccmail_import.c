@@ -498,7 +498,6 @@ gone_cb(void *arg, const void *key, size_t klen, const void *val,
 
 	if (klen < 2 || ((const char *)key)[0] != 'i' || vlen <= GW_HASH_LEN)
 		return 0;
-	g->c->nowned++;
 	k = gw_strndup(key, klen);
 	if (!still_there(g, k)) {
 		dn = gw_strndup(v + GW_HASH_LEN, strnlen(v + GW_HASH_LEN,
@@ -584,7 +583,6 @@ cc_plan_import(struct cc_cycle *c, struct gw_err *err)
 		if (plan_entry(c, &nm, c->lists[k], err) == -1)
 			goto done;
 	}
-	c->nowned = 0;
 	if (shadow_iter(nm.txn, c->cc->name, gone_cb, &g, err) == -1)
 		goto done;
 	rc = 0;

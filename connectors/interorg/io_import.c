@@ -17,6 +17,7 @@
 #include "gal.h"
 #include "io_view.h"
 #include "recipient.h"
+#include "threshold.h"
 #include "tree.h"
 
 /* more records than this: read the container at once */
@@ -732,23 +733,19 @@ static int
 check_threshold(struct view *v, const struct io_msg *m, struct gw_err *err)
 {
 	const struct interorg *io = v->c->io;
-	size_t total = v->ndel;
+	struct gw_deletions d = {
+		.ndel = v->ndel, .owned_in = v->ct->ldap,
+		.event = EV_IO_THRESHOLD, .x500 = v->ct->x500,
+		.then = ", the batch waits", .in = v->ct->x500,
+	};
+	char who[600], what[600];
 
-	if (v->ndel > (size_t)io->threshold.count &&
-	    io_count_ours(v, &total) == -1)
-		return -1;
-	if (!gw_threshold_exceeded(&io->threshold, v->ndel, total,
-	    v->c->cy->allow_deletes))
-		return 0;
-	evlog_emit(v->c->cy->ev, EV_IO_THRESHOLD, GW_SEV_ERROR, io->name,
-	    v->ct->x500, "batch %s from %s would delete %zu of the %zu entries "
-	    "this connector made in %s: more than delete_threshold allows; "
-	    "nothing written, the batch waits (--allow-deletes %zu to "
-	    "accept)", m->hdr.batch, v->peer, v->ndel, total, v->ct->x500,
-	    v->ndel);
-	return gw_err_set(err, GW_EXIT_THRESHOLD, "%s: %zu deletions in %s "
-	    "exceed delete_threshold; nothing written", io->name, v->ndel,
+	snprintf(who, sizeof(who), "batch %s from %s", m->hdr.batch, v->peer);
+	snprintf(what, sizeof(what), "entries this connector made in %s",
 	    v->ct->x500);
+	d.who = who;
+	d.what = what;
+	return gw_check_deletions(v->c->cy, io->name, &io->threshold, &d, err);
 }
 
 int

@@ -269,28 +269,6 @@ struct holders {
 	struct gw_buf	 list;
 };
 
-static size_t
-count_of_lines(const char *s)
-{
-	size_t n = 0;
-
-	for (; s != NULL && *s != '\0'; s++)
-		n += *s == '\n';
-	return n;
-}
-
-static int
-holder_cb(void *arg, const struct gw_record *rec)
-{
-	struct holders *h = arg;
-	char *k = gw_dn_key(rec->dn);
-
-	gw_buf_addstr(&h->list, k);
-	gw_buf_addch(&h->list, '\n');
-	free(k);
-	return 0;
-}
-
 /* "key\tDN\n": the holder's DN as the server gives it, for events. */
 static int
 holder_dn_cb(void *arg, const struct gw_record *rec)
@@ -359,34 +337,6 @@ io_view_holder(struct view *v, const char *addr, const char *skip1,
 		rc = 1;
 		break;
 	}
-	gw_buf_release(&h.list);
-	return rc;
-}
-
-int
-io_count_ours(struct view *v, size_t *n)
-{
-	static const char *attrs[] = { "1.1", NULL };
-	struct holders h;
-	struct strmap_slot *s;
-	char *filter;
-	size_t i = 0;
-	int missing, rc;
-
-	*n = 0;
-	if (v->preloaded) {
-		while ((s = strmap_next(&v->bydn, &i)) != NULL)
-			if (s->val != NULL && ((struct ent *)s->val)->ours)
-				(*n)++;
-		return 0;
-	}
-	gw_buf_init(&h.list, 0);
-	filter = gw_recipient_owner_filter(v->c->io->name);
-	rc = gal_search(v->c->cy->gal, v->ct->ldap, GAL_SCOPE_ONE, filter,
-	    attrs, holder_cb, &h, &missing, v->err);
-	free(filter);
-	if (rc == 0)
-		*n = count_of_lines(h.list.buf);
 	gw_buf_release(&h.list);
 	return rc;
 }

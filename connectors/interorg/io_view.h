@@ -68,8 +68,6 @@ int	io_view_source(struct view *, const char *src, struct ent **);
  */
 int	io_view_holder(struct view *, const char *addr, const char *skip1,
 	    const char *skip2, const char *self, char **who);
-/* The entries this connector made in the container. */
-int	io_count_ours(struct view *, size_t *n);
 void	io_view_release(struct view *);
 
 #endif

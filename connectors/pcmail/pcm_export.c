@@ -19,6 +19,7 @@
 #include "recipient.h"
 #include "pcmail.h"
 #include "state.h"
+#include "threshold.h"
 
 enum cls {
 	CLS_NONE,	/* outside everything sent */
@@ -744,22 +745,19 @@ int
 pcm_reply_threshold(struct pcm_cycle *c, struct pcm_reply *r,
     struct gw_err *err)
 {
-	struct pcm_nums *n = &c->nums[r->pi];
-	size_t ndel = r->ndel + r->implicit;
+	struct gw_deletions d = {
+		.ndel = r->ndel + r->implicit,
+		.total = (size_t)c->nums[r->pi].exported,
+		.event = EV_PCM_THRESHOLD, .what = "entries it holds",
+		.hint = "check the export containers, or ",
+	};
+	char who[300];
 
-	if (ndel == 0 || !gw_threshold_exceeded(&c->pc->threshold, ndel,
-	    (size_t)n->exported, c->cy->allow_deletes))
-		return 0;
-	if (!c->cy->dry_run)
-		evlog_emit(c->cy->ev, EV_PCM_THRESHOLD, GW_SEV_ERROR,
-		    c->pc->name, NULL, "the reply to %s would delete %zu of the "
-		    "%llu entries it holds: more than delete_threshold allows; "
-		    "nothing written (check the export containers, or "
-		    "--allow-deletes %zu)", r->peer->id, ndel,
-		    (unsigned long long)n->exported, ndel);
-	return gw_err_set(err, GW_EXIT_THRESHOLD, "%s: the reply to %s would "
-	    "delete %zu entries, more than delete_threshold allows; nothing "
-	    "written", c->pc->name, r->peer->id, ndel);
+	snprintf(who, sizeof(who), "the reply to %s", r->peer->id);
+	d.who = who;
+	d.scope = who;
+	return gw_check_deletions(c->cy, c->pc->name, &c->pc->threshold, &d,
+	    err);
 }
 
 int

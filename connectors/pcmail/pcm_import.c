@@ -19,6 +19,7 @@
 #include "pcmail.h"
 #include "recipient.h"
 #include "state.h"
+#include "threshold.h"
 #include "tree.h"
 
 #define PCM_WINDOW	64	/* LDAP operations in flight */
@@ -971,49 +972,24 @@ pcm_import_finish(struct pcm_import *im, struct gw_err *err)
 	return 0;
 }
 
-static int
-count_cb(void *arg, const struct gw_record *rec)
-{
-	(void)rec;
-	(*(size_t *)arg)++;
-	return 0;
-}
-
 int
 pcm_import_threshold(struct pcm_import *im, struct gw_err *err)
 {
 	struct pcm_cycle *c = im->c;
-	size_t ndel = im->nch[PH_DELETE];
-	char *filter;
-	int missing;
+	struct gw_deletions d = {
+		.ndel = im->nch[PH_DELETE], .total = im->total,
+		.event = EV_PCM_THRESHOLD, .x500 = im->peer->import_x500,
+		.what = "entries it has in the GAL",
+	};
+	char who[300];
 
-	if (ndel == 0)
-		return 0;
-	if (!im->total_known) {
-		static const char *const none[] = { "1.1", NULL };
-
-		im->total = 0;
-		filter = gw_recipient_owner_filter(c->pc->name);
-		if (gal_search(c->cy->gal, im->peer->import_ldap, GAL_SCOPE_ONE,
-		    filter, none, count_cb, &im->total, &missing, err) == -1) {
-			free(filter);
-			return -1;
-		}
-		free(filter);
-		im->total_known = 1;
-	}
-	if (!gw_threshold_exceeded(&c->pc->threshold, ndel, im->total,
-	    c->cy->allow_deletes))
-		return 0;
-	if (!c->cy->dry_run)
-		evlog_emit(c->cy->ev, EV_PCM_THRESHOLD, GW_SEV_ERROR,
-		    c->pc->name, im->peer->import_x500, "requestor %s would "
-		    "delete %zu of the %zu entries it has in the GAL: more than "
-		    "delete_threshold allows; nothing written (--allow-deletes "
-		    "%zu to accept)", im->peer->id, ndel, im->total, ndel);
-	return gw_err_set(err, GW_EXIT_THRESHOLD, "%s: requestor %s: %zu "
-	    "deletions exceed delete_threshold; nothing written",
-	    c->pc->name, im->peer->id, ndel);
+	snprintf(who, sizeof(who), "requestor %s", im->peer->id);
+	d.who = who;
+	d.scope = who;
+	if (!im->total_known)
+		d.owned_in = im->peer->import_ldap;
+	return gw_check_deletions(c->cy, c->pc->name, &c->pc->threshold, &d,
+	    err);
 }
 
 void
