@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "address.h"
 #include "ccdir.h"
 #include "ccmail.h"
 #include "failpoint.h"
@@ -34,16 +35,12 @@ static const struct conf_key ccmail_keys[] = {
 	    "the gateway's own post office name as cc:Mail sees it" },
 	{ "import_container", CONF_X500, CONF_REQUIRED | CONF_IMPORT, 0, 0,
 	    NULL, "Exchange-form DN where cc:Mail users are created" },
-	{ "export_container", CONF_X500, CONF_MULTI | CONF_EXPORT, 0, 0, NULL,
-	    "Exchange-form DN whose recipients go to cc:Mail (repeat)" },
-	{ "smtp_template", CONF_STRING, 0, 0, 0, NULL,
-	    "SMTP address of imported users: %g given, %s surname, %i "
-	    "initials, %a alias, %% percent" },
-	{ "codepage", CONF_ENUM, 0, 0, 0, "CP850|CP437|CP932",
-	    "code page of the cc:Mail files (default CP850)" },
-	{ "delete_threshold", CONF_THRESHOLD, 0, 0, 0, NULL,
-	    "most deletions one cycle may make on either side "
-	    "(default 10%, 50)" },
+	GW_KEY_EXPORT_CONTAINER("Exchange-form DN whose recipients go to "
+	    "cc:Mail (repeat)"),
+	GW_KEY_SMTP_TEMPLATE,
+	GW_KEY_CODEPAGE("code page of the cc:Mail files (default CP850)"),
+	GW_KEY_DELETE_THRESHOLD("most deletions one cycle may make on either "
+	    "side (default 10%, 50)"),
 	{ NULL, 0, 0, 0, 0, NULL, NULL }
 };
 
@@ -51,18 +48,11 @@ static void
 ccmail_release(struct gw_connector *con)
 {
 	struct ccmail *cc = con->priv;
-	size_t i;
 
 	if (cc == NULL)
 		return;
-	gw_dn_release(&cc->import_dn);
-	free(cc->import_ldap);
-	for (i = 0; i < cc->nexport; i++) {
-		gw_dn_release(&cc->export_dn[i]);
-		free(cc->export_ldap[i]);
-	}
-	free(cc->export_dn);
-	free(cc->export_ldap);
+	gw_container_release(&cc->imp);
+	gw_containers_free(cc->exp, cc->nexp);
 	free(cc);
 	con->priv = NULL;
 }
@@ -71,10 +61,7 @@ static int
 ccmail_configure(struct gw_connector *con, const struct gw_conf *conf,
     struct gw_err *err)
 {
-	const struct conf_entry *e;
 	struct ccmail *cc = gw_calloc(1, sizeof(*cc));
-	const char *errstr;
-	size_t i = 0;
 
 	con->priv = cc;
 	cc->name = con->name;
@@ -82,27 +69,13 @@ ccmail_configure(struct gw_connector *con, const struct gw_conf *conf,
 	cc->import_dir = conf_get(con->sec, "import_dir", NULL);
 	cc->post_office = conf_get(con->sec, "post_office", NULL);
 	cc->smtp_template = conf_get(con->sec, "smtp_template", NULL);
-	cc->codepage = conf_get(con->sec, "codepage", "CP850");
-	cc->import_x500 = conf_get(con->sec, "import_container", NULL);
-	(void)conf_parse_threshold(conf_get(con->sec, "delete_threshold",
-	    "10%, 50"), &cc->threshold, &errstr);
-	gw_dn_init(&cc->import_dn);
-	if (gw_dn_parse_x500(cc->import_x500, &cc->import_dn, err) == -1)
+	cc->codepage = conf_get(con->sec, "codepage", GW_CODEPAGE_DEFAULT);
+	gw_threshold_conf(con->sec, &cc->threshold);
+	if (gw_container_parse(&cc->imp, conf_get(con->sec, "import_container",
+	    ""), conf->suffix, err) == -1 ||
+	    gw_containers_read(con->sec, "export_container", conf->suffix,
+	    &cc->exp, &cc->nexp, err) == -1)
 		goto fail;
-	cc->import_ldap = gw_dn_ldap_str(&cc->import_dn, conf->suffix);
-	while ((e = conf_next(con->sec, "export_container", &i)) != NULL) {
-		cc->export_dn = gw_realloc(cc->export_dn, (cc->nexport + 1) *
-		    sizeof(*cc->export_dn));
-		cc->export_ldap = gw_realloc(cc->export_ldap, (cc->nexport + 1) *
-		    sizeof(*cc->export_ldap));
-		gw_dn_init(&cc->export_dn[cc->nexport]);
-		if (gw_dn_parse_x500(e->value, &cc->export_dn[cc->nexport],
-		    err) == -1)
-			goto fail;
-		cc->export_ldap[cc->nexport] = gw_dn_ldap_str(
-		    &cc->export_dn[cc->nexport], conf->suffix);
-		cc->nexport++;
-	}
 	return 0;
 fail:
 	ccmail_release(con);
@@ -451,8 +424,8 @@ apply_ldap(struct cc_cycle *c, struct gw_err *err)
 	for (i = 0; i < c->nplan; i++)
 		nadds += c->plan[i].op == GW_OP_ADD;
 	/* the import container (and what is above it) before its entries */
-	if (nadds > 0 && tree_ensure(c->cy, c->cc->name, &c->cc->import_dn,
-	    c->cc->import_ldap, err) == -1)
+	if (nadds > 0 && tree_ensure(c->cy, c->cc->name, &c->cc->imp.dn,
+	    c->cc->imp.ldap, err) == -1)
 		goto done;
 	/*
 	 * Many adds go in transactions, but only those whose DN is seen
@@ -461,7 +434,7 @@ apply_ldap(struct cc_cycle *c, struct gw_err *err)
 	 */
 	txn = c->cy->conf->transactions && nadds >= CC_TXN_MIN &&
 	    !c->cy->dry_run;
-	if (txn && gal_search(c->cy->gal, c->cc->import_ldap, GAL_SCOPE_ONE,
+	if (txn && gal_search(c->cy->gal, c->cc->imp.ldap, GAL_SCOPE_ONE,
 	    GAL_FILTER_ALL, attrs, existing_cb, &existing, &missing,
 	    err) == -1)
 		goto done;
@@ -706,8 +679,8 @@ check_thresholds(struct cc_cycle *c, struct gw_err *err)
 	for (i = 0; i < c->nplan; i++)
 		if (c->plan[i].op == GW_OP_DELETE)
 			d.ndel++;
-	d.owned_in = c->cc->import_ldap;
-	d.x500 = c->cc->import_x500;
+	d.owned_in = c->cc->imp.ldap;
+	d.x500 = c->cc->imp.x500;
 	d.what = "entries imported from cc:Mail";
 	d.hint = "a truncated Ccmdir.exp?  ";
 	d.in = "the GAL";

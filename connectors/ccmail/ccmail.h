@@ -17,6 +17,7 @@
 #include "codepage.h"
 #include "conf.h"
 #include "connector.h"
+#include "container.h"
 #include "dn.h"
 #include "record.h"
 #include "strmap.h"
@@ -40,12 +41,9 @@ struct ccmail {
 	const char		*export_dir;
 	const char		*import_dir;
 	const char		*post_office;	/* the gateway's PO */
-	const char		*import_x500;
-	struct gw_dn		 import_dn;
-	char			*import_ldap;
-	struct gw_dn		*export_dn;
-	char			**export_ldap;
-	size_t			 nexport;
+	struct gw_container	 imp;		/* import_container */
+	struct gw_container	*exp;		/* export_container, each */
+	size_t			 nexp;
 	const char		*smtp_template;	/* NULL: no SMTP address */
 	const char		*codepage;
 	struct gw_threshold	 threshold;

@@ -91,7 +91,7 @@ collect_cb(void *arg, const struct gw_record *rec)
 	r->alias = take(&rc, GW_F_ALIAS);
 	r->office = take(&rc, GW_F_OFFICE);
 	r->phone = take(&rc, GW_F_PHONE);
-	c->rcpt = gw_realloc(c->rcpt, (c->nrcpt + 1) * sizeof(*c->rcpt));
+	c->rcpt = gw_grow(c->rcpt, c->nrcpt, sizeof(*c->rcpt));
 	c->rcpt[c->nrcpt++] = r;
 done:
 	gw_dn_release(&dn);
@@ -112,14 +112,14 @@ read_gal(struct cc_cycle *c, struct gw_err *err)
 	memset(&co, 0, sizeof(co));
 	co.c = c;
 	strmap_init(&co.seen);
-	for (i = 0; i < c->cc->nexport; i++)
-		for (k = 0; k < c->cc->nexport; k++)
-			if (i != k && gw_dn_within(&c->cc->export_dn[k],
-			    &c->cc->export_dn[i]))
+	for (i = 0; i < c->cc->nexp; i++)
+		for (k = 0; k < c->cc->nexp; k++)
+			if (i != k && gw_dn_within(&c->cc->exp[k].dn,
+			    &c->cc->exp[i].dn))
 				co.nested = 1;
-	for (i = 0; i < c->cc->nexport; i++) {
-		co.container = c->cc->export_ldap[i];
-		if (gal_search(c->cy->gal, c->cc->export_ldap[i], GAL_SCOPE_SUB,
+	for (i = 0; i < c->cc->nexp; i++) {
+		co.container = c->cc->exp[i].ldap;
+		if (gal_search(c->cy->gal, c->cc->exp[i].ldap, GAL_SCOPE_SUB,
 		    GW_RCPT_FILTER_VISIBLE, attrs, collect_cb, &co, &missing,
 		    err) == -1)
 			goto done;
@@ -127,7 +127,7 @@ read_gal(struct cc_cycle *c, struct gw_err *err)
 		if (missing) {
 			gw_err_set(err, GW_EXIT_RUNTIME, "export container %s "
 			    "does not exist (run galgate init?)",
-			    c->cc->export_ldap[i]);
+			    c->cc->exp[i].ldap);
 			goto done;
 		}
 	}
@@ -289,7 +289,7 @@ add_del(struct cc_cycle *c, const struct cc_entry *have)
 	struct gw_record *r;
 	char locn[2] = { have->locn, '\0' };
 
-	c->dels = gw_realloc(c->dels, (c->ndels + 1) * sizeof(*c->dels));
+	c->dels = gw_grow(c->dels, c->ndels, sizeof(*c->dels));
 	r = &c->dels[c->ndels++];
 	gw_record_init(r);
 	gw_record_add_str(r, "Name", have->name);
@@ -358,7 +358,7 @@ cc_plan_export(struct cc_cycle *c, struct gw_err *err)
 		/* a name whose case changed must be re-added to change */
 		if (have != NULL && strcmp(have->name, r->chosen) != 0)
 			add_del(c, have);
-		c->adds = gw_realloc(c->adds, (c->nadds + 1) * sizeof(*c->adds));
+		c->adds = gw_grow(c->adds, c->nadds, sizeof(*c->adds));
 		w = &c->adds[c->nadds++];
 		gw_record_init(w);
 		gw_record_add_str(w, "Name", r->chosen);

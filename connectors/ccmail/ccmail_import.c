@@ -33,13 +33,13 @@ cc_owned_free(struct cc_owned *o)
 char *
 cc_entry_dn(struct cc_cycle *c, const char *name)
 {
-	return gw_recipient_dn(name, c->cc->import_ldap);
+	return gw_recipient_dn(name, c->cc->imp.ldap);
 }
 
 static char *
 entry_x500(struct cc_cycle *c, const char *name)
 {
-	return gw_recipient_x500(name, &c->cc->import_dn);
+	return gw_recipient_x500(name, &c->cc->imp.dn);
 }
 
 /*
@@ -102,7 +102,7 @@ fingerprint(struct cc_cycle *c, const struct cc_entry *e, const char *alias,
 	if (e->kind == CC_LIST)
 		list_members(c, e, &members, NULL);
 	f[0] = CC_MAPPING_VERSION;
-	f[1] = c->cc->import_ldap;
+	f[1] = c->cc->imp.ldap;
 	f[2] = c->cc->name;
 	f[3] = kind;
 	f[4] = e->name;

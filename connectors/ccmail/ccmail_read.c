@@ -181,8 +181,7 @@ take_list(struct cc_cycle *c, const struct gw_record *rec, const char *file,
 			    c->lists[i]->line);
 	e = entry_new(CC_LIST, '\0', name, c->exporting_po, rec, file, line);
 	for (i = 0; m != NULL && i < m->n; i++) {
-		e->members = gw_realloc(e->members, (e->nmembers + 1) *
-		    sizeof(char *));
+		e->members = gw_grow(e->members, e->nmembers, sizeof(char *));
 		e->members[e->nmembers++] = gw_strdup(m->val[i].ptr);
 	}
 	push(&c->lists, &c->nlists, e);

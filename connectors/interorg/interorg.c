@@ -14,6 +14,7 @@
 #include "interorg.h"
 #include "schedule.h"
 #include "state.h"
+#include "threshold.h"
 
 #define IO_DEFAULT_MAX		((size_t)1 << 20)
 #define IO_MIN_MAX		2048
@@ -47,8 +48,8 @@ static const struct conf_key interorg_keys[] = {
 	{ "trust_level", CONF_INT, 0, 0, 100, NULL,
 	    "export entries whose galgateTrustLevel is at or below this "
 	    "(default 0)" },
-	{ "delete_threshold", CONF_THRESHOLD, 0, 0, 0, NULL,
-	    "most deletions one batch may make (default 10%, 50)" },
+	GW_KEY_DELETE_THRESHOLD("most deletions one batch may make (default "
+	    "10%, 50)"),
 	{ "poll_interval", CONF_DURATION, 0, 0, 0, NULL,
 	    "master: how often galgate run checks the mailbox (default 30s)" },
 	{ NULL, 0, 0, 0, 0, NULL, NULL }
@@ -63,46 +64,6 @@ static const struct conf_key interorg_peer_keys[] = {
 };
 
 /* ---- configuration ---- */
-
-static void
-container_release(struct io_container *c)
-{
-	free(c->x500);
-	gw_dn_release(&c->dn);
-	free(c->ldap);
-	memset(c, 0, sizeof(*c));
-}
-
-static int
-container_init(struct io_container *c, const char *value, const char *suffix,
-    struct gw_err *err)
-{
-	char *dnpart, *types;
-	char **tok;
-	size_t n, i;
-
-	memset(c, 0, sizeof(*c));
-	gw_dn_init(&c->dn);
-	conf_split_types(value, &dnpart, &types);
-	c->types = types == NULL ? IO_T_ALL : 0;
-	if (types != NULL) {
-		tok = conf_tokens(types, &n);
-		for (i = 0; i < n; i++)
-			c->types |= gw_strcaseeq(tok[i], "dl") ? IO_T_DL :
-			    gw_strcaseeq(tok[i], "custom") ? IO_T_CUSTOM :
-			    IO_T_MAILBOX;
-		conf_tokens_free(tok, n);
-	}
-	free(types);
-	if (gw_dn_parse_x500(dnpart, &c->dn, err) == -1) {
-		free(dnpart);
-		return -1;
-	}
-	c->x500 = gw_dn_x500_str(&c->dn);
-	c->ldap = gw_dn_ldap_str(&c->dn, suffix);
-	free(dnpart);
-	return 0;
-}
 
 /* The MAC key shared with a peer, from an owner-only file. */
 static int
@@ -120,16 +81,14 @@ interorg_release(struct gw_connector *con)
 
 	if (io == NULL)
 		return;
-	for (i = 0; i < io->nexp; i++)
-		container_release(&io->exp[i]);
-	free(io->exp);
-	container_release(&io->imp);
+	gw_containers_free(io->exp, io->nexp);
+	gw_container_release(&io->imp);
 	for (i = 0; i < io->npeer; i++) {
 		free(io->peer[i].address);
 		if (io->peer[i].secret != NULL)
 			memset(io->peer[i].secret, 0, io->peer[i].secretlen);
 		free(io->peer[i].secret);
-		container_release(&io->peer[i].imp);
+		gw_container_release(&io->peer[i].imp);
 	}
 	free(io->peer);
 	conf_tokens_free(io->domains, io->ndomains);
@@ -199,7 +158,7 @@ configure_requestor(struct gw_connector *con, const struct gw_conf *conf,
 	if (read_secret(conf_get(s, "secret_file", NULL), &p->secret,
 	    &p->secretlen, err) == -1)
 		return -1;
-	if (container_init(&io->imp, conf_get(s, "import_container", NULL),
+	if (gw_container_parse(&io->imp, conf_get(s, "import_container", NULL),
 	    conf->suffix, err) == -1)
 		return -1;
 	for (k = 0; k < io->nexp; k++)
@@ -272,7 +231,7 @@ configure_master(struct gw_connector *con, const struct gw_conf *conf,
 		if (read_secret(conf_get(r, "secret_file", NULL), &p->secret,
 		    &p->secretlen, err) == -1)
 			return -1;
-		if (container_init(&p->imp, conf_get(r, "import_container",
+		if (gw_container_parse(&p->imp, conf_get(r, "import_container",
 		    NULL), conf->suffix, err) == -1)
 			return -1;
 		for (k = 0; k < io->nexp; k++)
@@ -324,11 +283,9 @@ interorg_configure(struct gw_connector *con, const struct gw_conf *conf,
     struct gw_err *err)
 {
 	const struct conf_section *s = con->sec;
-	const struct conf_entry *e;
 	struct interorg *io = gw_calloc(1, sizeof(*io));
 	const char *errstr, *v;
 	uint64_t size;
-	size_t i = 0;
 
 	con->priv = io;
 	gw_dn_init(&io->imp.dn);
@@ -342,8 +299,7 @@ interorg_configure(struct gw_connector *con, const struct gw_conf *conf,
 	io->rewrite = conf_get(s, "smtp_domain_rewrite", NULL);
 	io->trust = (long)gw_strtonum(conf_get(s, "trust_level", "0"), 0, 100,
 	    &errstr);
-	(void)conf_parse_threshold(conf_get(s, "delete_threshold", "10%, 50"),
-	    &io->threshold, &errstr);
+	gw_threshold_conf(s, &io->threshold);
 	io->max_size = IO_DEFAULT_MAX;
 	if ((v = conf_get(s, "max_message_size", NULL)) != NULL &&
 	    gw_parse_size(v, &size, &errstr) == 0)
@@ -359,16 +315,9 @@ interorg_configure(struct gw_connector *con, const struct gw_conf *conf,
 		    "takes a domain, e.g. example.com", err);
 		goto fail;
 	}
-	while ((e = conf_next(s, "export_container", &i)) != NULL) {
-		io->exp = gw_realloc(io->exp, (io->nexp + 1) *
-		    sizeof(*io->exp));
-		if (container_init(&io->exp[io->nexp], e->value, conf->suffix,
-		    err) == -1) {
-			gw_err_prefix(err, "%s:%d", conf->path, e->line);
-			goto fail;
-		}
-		io->nexp++;
-	}
+	if (gw_containers_read(s, "export_container", conf->suffix, &io->exp,
+	    &io->nexp, err) == -1)
+		goto fail;
 	if (io->role == IO_ROLE_REQUESTOR ? configure_requestor(con, conf, io,
 	    err) == -1 : configure_master(con, conf, io, err) == -1)
 		goto fail;

@@ -24,6 +24,7 @@
 
 #include "conf.h"
 #include "connector.h"
+#include "container.h"
 #include "dn.h"
 #include "iosync.h"
 #include "mailbox.h"
@@ -49,25 +50,12 @@ enum {
 	EV_IO_NO_SMTP = 4096		/* no SMTP address, or taken */
 };
 
-/* recipient types of an export container */
-#define IO_T_MAILBOX	0x1
-#define IO_T_DL		0x2
-#define IO_T_CUSTOM	0x4
-#define IO_T_ALL	0x7
-
-struct io_container {
-	char		*x500;
-	struct gw_dn	 dn;
-	char		*ldap;
-	unsigned	 types;
-};
-
 /* The other side: the master (of a requestor) or a requestor (of a master). */
 struct io_peer {
 	char		*address;
 	unsigned char	*secret;
 	size_t		 secretlen;
-	struct io_container imp;	/* master: where its entries live */
+	struct gw_container imp;	/* master: where its entries live */
 	char		 wm[4][300];	/* master: watermark names */
 };
 
@@ -85,9 +73,9 @@ struct interorg {
 	const char		*address;	/* our own */
 	const char		*org;
 	const char		*suffix;
-	struct io_container	*exp;
+	struct gw_container	*exp;
 	size_t			 nexp;
-	struct io_container	 imp;		/* a requestor's */
+	struct gw_container	 imp;		/* a requestor's */
 	struct io_peer		*peer;		/* [0]: the master */
 	size_t			 npeer;
 	char			**domains;	/* NULL: every domain */
@@ -216,7 +204,7 @@ int	io_park_save(struct io_cycle *, const char *peer, struct io_park *,
 	    struct gw_err *);
 void	io_park_release(struct io_park *);
 
-int	io_apply(struct io_cycle *, const struct io_container *c,
+int	io_apply(struct io_cycle *, const struct gw_container *c,
 	    const struct io_msg *m, uint64_t floor, const char *peer,
 	    struct io_apply_result *, struct gw_err *);
 
@@ -232,7 +220,7 @@ int	io_state_equal(const struct io_state *, const struct io_state *);
 /* strcmp equality where NULL equals only NULL */
 int	io_str_eq(const char *, const char *);
 /* The container an entry (dn below the suffix) is exported from, or NULL. */
-const struct io_container *io_scope_of(const struct interorg *,
+const struct gw_container *io_scope_of(const struct interorg *,
 	    const struct gw_dn *);
 /*
  * The exported state of rec (read with io_read_attrs) at journal USN
@@ -267,7 +255,7 @@ int	io_shadow_commit(struct io_cycle *, struct gw_err *);
  * Caller releases each entry and frees the array.
  */
 int	io_select(struct io_cycle *, uint64_t M, int full,
-	    const struct io_container *exclude, struct io_entry **out,
+	    const struct gw_container *exclude, struct io_entry **out,
 	    size_t *n, struct gw_err *);
 
 #endif

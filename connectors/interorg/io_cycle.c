@@ -108,7 +108,7 @@ batches_in_order(struct io_cycle *c)
  */
 static int
 apply_batch(struct io_cycle *c, struct io_batch *b,
-    const struct io_container *ct, uint64_t floor, const char *peer,
+    const struct gw_container *ct, uint64_t floor, const char *peer,
     struct io_apply_result *res, struct gw_err *err)
 {
 	struct gw_err one;

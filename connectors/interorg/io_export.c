@@ -204,7 +204,7 @@ rebuild(struct io_cycle *c, struct gw_err *err)
 	struct gw_txn *txn = NULL;
 	size_t i, k;
 	int missing, rc = -1;
-	const struct io_container *ct;
+	const struct gw_container *ct;
 	const char **attrs = io_read_attrs();
 
 	strmap_init(&found);
@@ -415,12 +415,12 @@ struct pick {
 static void
 pick_add(struct pick *pk, struct io_entry *e)
 {
-	pk->ent = gw_realloc(pk->ent, (pk->n + 1) * sizeof(*pk->ent));
+	pk->ent = gw_grow(pk->ent, pk->n, sizeof(*pk->ent));
 	pk->ent[pk->n++] = *e;
 }
 
 static int
-excluded(const struct io_state *st, const struct io_container *ex)
+excluded(const struct io_state *st, const struct gw_container *ex)
 {
 	struct gw_dn dn;
 	struct gw_err err;
@@ -493,7 +493,7 @@ entry_for(const struct io_shadow *s, uint64_t M, struct io_entry *out)
 
 struct select {
 	struct io_cycle			*c;
-	const struct io_container	*exclude;
+	const struct gw_container	*exclude;
 	struct pick			*pk;
 	struct strmap			 seen;
 	struct gw_txn			*txn;
@@ -585,7 +585,7 @@ by_usn(const void *a, const void *b)
 
 int
 io_select(struct io_cycle *c, uint64_t M, int full,
-    const struct io_container *exclude, struct io_entry **out, size_t *n,
+    const struct gw_container *exclude, struct io_entry **out, size_t *n,
     struct gw_err *err)
 {
 	struct pick pk = { NULL, 0 };

@@ -178,7 +178,7 @@ build(struct view *v, const char *key, const char *cls, const char *src,
 static void
 plan(struct view *v, struct gw_change *ch)
 {
-	v->ch = gw_realloc(v->ch, (v->nch + 1) * sizeof(*v->ch));
+	v->ch = gw_grow(v->ch, v->nch, sizeof(*v->ch));
 	v->ch[v->nch++] = *ch;
 }
 
@@ -749,7 +749,7 @@ check_threshold(struct view *v, const struct io_msg *m, struct gw_err *err)
 }
 
 int
-io_apply(struct io_cycle *c, const struct io_container *ct,
+io_apply(struct io_cycle *c, const struct gw_container *ct,
     const struct io_msg *m, uint64_t floor, const char *peer,
     struct io_apply_result *res, struct gw_err *err)
 {

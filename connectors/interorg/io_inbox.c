@@ -147,8 +147,7 @@ add_part(struct io_cycle *c, size_t peer, struct io_part *p,
 		b->batch = gw_strdup(h->batch);
 		b->nparts = h->nparts;
 		b->part = gw_calloc(h->nparts, sizeof(*b->part));
-		c->batches = gw_realloc(c->batches, (c->nbatches + 1) *
-		    sizeof(*c->batches));
+		c->batches = gw_grow(c->batches, c->nbatches, sizeof(*c->batches));
 		c->batches[c->nbatches++] = b;
 	} else {
 		const struct gw_mail *m = p->mail;
@@ -186,7 +185,7 @@ add_part(struct io_cycle *c, size_t peer, struct io_part *p,
 		b->order = p->order;
 	if (b->have == b->nparts)
 		batch_assemble(b);
-	c->parts = gw_realloc(c->parts, (c->nparts + 1) * sizeof(*c->parts));
+	c->parts = gw_grow(c->parts, c->nparts, sizeof(*c->parts));
 	c->parts[c->nparts++] = p;
 	return 0;
 }

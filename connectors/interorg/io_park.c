@@ -56,7 +56,7 @@ load_cb(void *arg, const void *key, size_t klen, const void *val,
 	(void)klen;
 	if (s == NULL)
 		return 0;	/* not ours to judge: left as it is */
-	pk->v = gw_realloc(pk->v, (pk->n + 1) * sizeof(*pk->v));
+	pk->v = gw_grow(pk->v, pk->n, sizeof(*pk->v));
 	p = &pk->v[pk->n++];
 	memset(p, 0, sizeof(*p));
 	copy_entry(&p->e, &s->cur.e);
@@ -102,7 +102,7 @@ io_park_set(struct io_park *pk, const struct io_entry *e)
 	struct io_parked *p = io_park_find(pk, src_of(e));
 
 	if (p == NULL) {
-		pk->v = gw_realloc(pk->v, (pk->n + 1) * sizeof(*pk->v));
+		pk->v = gw_grow(pk->v, pk->n, sizeof(*pk->v));
 		p = &pk->v[pk->n++];
 		memset(p, 0, sizeof(*p));
 	} else

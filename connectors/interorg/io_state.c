@@ -257,7 +257,7 @@ io_event_4096(struct io_cycle *c, enum gw_sev sev, const char *x500,
 }
 
 /* The container an entry is exported from, or NULL. */
-const struct io_container *
+const struct gw_container *
 io_scope_of(const struct interorg *io, const struct gw_dn *dn)
 {
 	size_t i;
@@ -283,10 +283,9 @@ io_state_of(struct io_cycle *c, const struct gw_record *rec,
     const struct gw_dn *dn, uint64_t usn, int emit, struct io_state *st)
 {
 	const struct interorg *io = c->io;
-	const struct io_container *ct = io_scope_of(io, dn);
+	const struct gw_container *ct = io_scope_of(io, dn);
 	struct gw_recipient rc;
 	const char *v, *mail;
-	unsigned tbit;
 	size_t i;
 	char *x500, *at;
 	int f;
@@ -298,9 +297,8 @@ io_state_of(struct io_cycle *c, const struct gw_record *rec,
 		return;
 	gw_recipient_from_record(rec, &rc);
 	/* a bulletin board goes as what it is to a peer: a custom address */
-	tbit = rc.type == GW_RCPT_DL ? IO_T_DL : rc.type == GW_RCPT_MAILBOX ?
-	    IO_T_MAILBOX : IO_T_CUSTOM;
-	if (!(ct->types & tbit) || (rc.trust >= 0 && rc.trust > io->trust))
+	if (!gw_container_takes(ct, rc.type) ||
+	    (rc.trust >= 0 && rc.trust > io->trust))
 		goto done;
 	x500 = gw_dn_x500_str(dn);
 	mail = rc.smtp;
@@ -318,8 +316,8 @@ io_state_of(struct io_cycle *c, const struct gw_record *rec,
 	}
 	st->alive = 1;
 	st->e.dn = x500;
-	st->e.cls = gw_strdup(tbit == IO_T_DL ? "dl" : tbit == IO_T_MAILBOX ?
-	    "mailbox" : "custom");
+	st->e.cls = gw_strdup(rc.type == GW_RCPT_DL ? "dl" :
+	    rc.type == GW_RCPT_MAILBOX ? "mailbox" : "custom");
 	if (io->rewrite != NULL) {
 		at = strchr(mail, '@');
 		st->e.key = gw_malloc((size_t)(at - mail) +

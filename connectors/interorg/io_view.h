@@ -19,7 +19,7 @@ struct ent {
 
 struct view {
 	struct io_cycle			*c;
-	const struct io_container	*ct;
+	const struct gw_container	*ct;
 	const char			*peer;
 	int				 preloaded;
 	struct strmap			 bydn;	/* norm dn -> ent */

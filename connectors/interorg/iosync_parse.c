@@ -373,7 +373,7 @@ record_done(struct parser *ps)
 		else
 			i++;
 	}
-	m->ent = gw_realloc(m->ent, (m->nent + 1) * sizeof(*m->ent));
+	m->ent = gw_grow(m->ent, m->nent, sizeof(*m->ent));
 	m->ent[m->nent++] = *e;
 	io_entry_init(e);
 	return 0;

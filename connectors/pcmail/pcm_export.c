@@ -130,12 +130,12 @@ classify(struct pcm_cycle *c, const struct pcm_reply *r, const char *dnstr)
 	if (gw_dn_parse_ldap(dnstr, c->cy->conf->suffix, &dn, &err) == -1)
 		return CLS_NONE;
 	for (i = 0; k == CLS_NONE && i < c->pc->npeer; i++)
-		if (dn.n > c->pc->peer[i].import_dn.n &&
-		    gw_dn_within(&dn, &c->pc->peer[i].import_dn))
+		if (dn.n > c->pc->peer[i].imp.dn.n &&
+		    gw_dn_within(&dn, &c->pc->peer[i].imp.dn))
 			k = &c->pc->peer[i] == r->peer ? CLS_OWN : CLS_PEER;
-	for (i = 0; k == CLS_NONE && i < c->pc->nexport; i++)
-		if (dn.n > c->pc->export_dn[i].n &&
-		    gw_dn_within(&dn, &c->pc->export_dn[i]))
+	for (i = 0; k == CLS_NONE && i < c->pc->nexp; i++)
+		if (dn.n > c->pc->exp[i].dn.n &&
+		    gw_dn_within(&dn, &c->pc->exp[i].dn))
 			k = CLS_GAL;
 	gw_dn_release(&dn);
 	return k;
@@ -179,7 +179,7 @@ want_templates(struct pcm_cycle *c, const struct pcm_reply *r,
 		/* "- " prompt "/" value within one line */
 		room = PCM_MAX_LINE - 4 - 2 * pcm_cp_len(&c->cp, p->prompt);
 		cut = pcm_cp_cut(&c->cp, v, room);
-		w->tpl = gw_realloc(w->tpl, (w->ntpl + 1) * sizeof(*w->tpl));
+		w->tpl = gw_grow(w->tpl, w->ntpl, sizeof(*w->tpl));
 		w->tpl[w->ntpl].prompt = gw_strdup(p->prompt);
 		w->tpl[w->ntpl].value = cut;
 		w->ntpl++;
@@ -271,7 +271,7 @@ new_out(struct pcm_reply *r, char code, uint64_t seq, time_t when)
 {
 	struct pcm_out *o;
 
-	r->out = gw_realloc(r->out, (r->nout + 1) * sizeof(*r->out));
+	r->out = gw_grow(r->out, r->nout, sizeof(*r->out));
 	o = &r->out[r->nout++];
 	memset(o, 0, sizeof(*o));
 	o->t.code = code;
@@ -352,7 +352,7 @@ collect_cb(void *arg, const struct journal_rec *jr)
 	gw_uuid_hex(jr->uuid, hex);
 	i = (size_t)(uintptr_t)strmap_get(&co->idx, hex);
 	if (i == 0) {
-		co->rec = gw_realloc(co->rec, (co->n + 1) * sizeof(*co->rec));
+		co->rec = gw_grow(co->rec, co->n, sizeof(*co->rec));
 		memset(&co->rec[co->n], 0, sizeof(*co->rec));
 		memcpy(co->rec[co->n].uuid, jr->uuid, 16);
 		i = ++co->n;
@@ -519,7 +519,7 @@ full_cb(void *arg, const struct gw_record *rec)
 	if (strmap_has(&f->seen, hex))
 		return 0;	/* two export containers nest */
 	strmap_put(&f->seen, hex, (void *)1);
-	f->e = gw_realloc(f->e, (f->n + 1) * sizeof(*f->e));
+	f->e = gw_grow(f->e, f->n, sizeof(*f->e));
 	memset(&f->e[f->n], 0, sizeof(*f->e));
 	gw_record_copy(&f->e[f->n].rec, rec);
 	memcpy(f->e[f->n].uuid, uuid, 16);
@@ -634,8 +634,8 @@ full(struct pcm_cycle *c, struct pcm_reply *r, struct gw_err *err)
 	r->new_s = head;
 	r->cleared = 1;
 	/* the gateway's list: names go to the first comer first */
-	for (i = 0; i < c->pc->nexport; i++)
-		if (full_read(c, txn, &f, c->pc->export_ldap[i], GAL_SCOPE_SUB,
+	for (i = 0; i < c->pc->nexp; i++)
+		if (full_read(c, txn, &f, c->pc->exp[i].ldap, GAL_SCOPE_SUB,
 		    CLS_GAL, err) == -1)
 			goto done;
 	if (f.n > 1)
@@ -657,7 +657,7 @@ full(struct pcm_cycle *c, struct pcm_reply *r, struct gw_err *err)
 		if (q == r->peer)
 			continue;
 		from = f.n;
-		if (full_read(c, txn, &f, q->import_ldap, GAL_SCOPE_ONE,
+		if (full_read(c, txn, &f, q->imp.ldap, GAL_SCOPE_ONE,
 		    CLS_PEER, err) == -1)
 			goto done;
 		for (i = from; i < f.n; i++)

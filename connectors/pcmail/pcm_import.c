@@ -135,13 +135,13 @@ pcm_import_free(struct pcm_import *im)
 static char *
 dn_for(struct pcm_import *im, const char *key)
 {
-	return gw_recipient_dn(key, im->peer->import_ldap);
+	return gw_recipient_dn(key, im->peer->imp.ldap);
 }
 
 static char *
 x500_for(struct pcm_import *im, const char *key)
 {
-	return gw_recipient_x500(key, &im->peer->import_dn);
+	return gw_recipient_x500(key, &im->peer->imp.dn);
 }
 
 static struct pcm_ent *
@@ -163,7 +163,7 @@ ent_add(struct pcm_import *im, const char *key, const struct gw_record *rec)
 	}
 	strmap_put(&im->live, f, e);
 	free(f);
-	im->ent = gw_realloc(im->ent, (im->nent + 1) * sizeof(*im->ent));
+	im->ent = gw_grow(im->ent, im->nent, sizeof(*im->ent));
 	im->ent[im->nent++] = e;
 	return e;
 }
@@ -205,7 +205,7 @@ load_snapshot(struct pcm_import *im, struct gw_err *err)
 	 * A missing container is an empty one: pcm_import_apply creates it
 	 * (and what is above it) before its first entry.
 	 */
-	if (gal_search(im->c->cy->gal, im->peer->import_ldap, GAL_SCOPE_ONE,
+	if (gal_search(im->c->cy->gal, im->peer->imp.ldap, GAL_SCOPE_ONE,
 	    GAL_FILTER_ALL, NULL, snapshot_cb, im, &missing, err) == -1)
 		return -1;
 	im->snapshot = 1;
@@ -562,8 +562,7 @@ do_replace(struct pcm_import *im, const struct pcm_txn *t, struct gw_err *err)
 		if (e->alive && !e->notours && in_range(e->key, t->addr))
 			e->marked = 1;
 	}
-	im->replaced = gw_realloc(im->replaced, (im->nreplaced + 1) *
-	    sizeof(*im->replaced));
+	im->replaced = gw_grow(im->replaced, im->nreplaced, sizeof(*im->replaced));
 	im->replaced[im->nreplaced++] = gw_strdup(t->addr);
 	return 0;
 }
@@ -677,8 +676,7 @@ new_change(struct pcm_import *im, enum phase ph, enum gw_op op,
 {
 	struct gw_change *ch;
 
-	im->ch[ph] = gw_realloc(im->ch[ph], (im->nch[ph] + 1) *
-	    sizeof(*im->ch[ph]));
+	im->ch[ph] = gw_grow(im->ch[ph], im->nch[ph], sizeof(*im->ch[ph]));
 	ch = &im->ch[ph][im->nch[ph]++];
 	gw_change_init(ch, op, dn);
 	return ch;
@@ -962,8 +960,7 @@ pcm_import_finish(struct pcm_import *im, struct gw_err *err)
 		    (const char *const *)im->c->pc->managed);
 		gw_record_release(&old);
 		if (n > 0) {
-			im->ch[PH_MODIFY] = gw_realloc(im->ch[PH_MODIFY],
-			    (im->nch[PH_MODIFY] + 1) * sizeof(tmp));
+			im->ch[PH_MODIFY] = gw_grow(im->ch[PH_MODIFY], im->nch[PH_MODIFY], sizeof(tmp));
 			im->ch[PH_MODIFY][im->nch[PH_MODIFY]++] = tmp;
 		} else
 			gw_change_release(&tmp);
@@ -978,7 +975,7 @@ pcm_import_threshold(struct pcm_import *im, struct gw_err *err)
 	struct pcm_cycle *c = im->c;
 	struct gw_deletions d = {
 		.ndel = im->nch[PH_DELETE], .total = im->total,
-		.event = EV_PCM_THRESHOLD, .x500 = im->peer->import_x500,
+		.event = EV_PCM_THRESHOLD, .x500 = im->peer->imp.x500,
 		.what = "entries it has in the GAL",
 	};
 	char who[300];
@@ -987,7 +984,7 @@ pcm_import_threshold(struct pcm_import *im, struct gw_err *err)
 	d.who = who;
 	d.scope = who;
 	if (!im->total_known)
-		d.owned_in = im->peer->import_ldap;
+		d.owned_in = im->peer->imp.ldap;
 	return gw_check_deletions(c->cy, c->pc->name, &c->pc->threshold, &d,
 	    err);
 }
@@ -1109,7 +1106,7 @@ pcm_import_apply(struct pcm_import *im, struct gw_err *err)
 
 	/* the import container (and what is above it) before its entries */
 	if (has_adds(im) && tree_ensure(im->c->cy, im->c->pc->name,
-	    &im->peer->import_dn, im->peer->import_ldap, err) == -1)
+	    &im->peer->imp.dn, im->peer->imp.ldap, err) == -1)
 		return -1;
 	for (k = 0; rc == 0 && k < PH_COUNT; k++) {
 		n = im->nch[k];

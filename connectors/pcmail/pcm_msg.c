@@ -329,7 +329,7 @@ mime_entity(struct mime *m, const char *hdr, size_t hlen, const char *body,
 		mime_fail(m, "MIME part too large");
 		goto done;
 	}
-	m->out->p = gw_realloc(m->out->p, (m->out->n + 1) * sizeof(*p));
+	m->out->p = gw_grow(m->out->p, m->out->n, sizeof(*p));
 	p = &m->out->p[m->out->n++];
 	memset(p, 0, sizeof(*p));
 	p->type = lower_token(ct != NULL ? ct : "text/plain");
@@ -635,8 +635,7 @@ set_key(struct pcm_header *h, const char *key, const char *v, size_t vlen,
 		else
 			h->count = (long)c;
 	} else {
-		h->unknown = gw_realloc(h->unknown, (h->nunknown + 1) *
-		    sizeof(*h->unknown));
+		h->unknown = gw_grow(h->unknown, h->nunknown, sizeof(*h->unknown));
 		h->unknown[h->nunknown++] = gw_strdup(key);
 	}
 	free(val);

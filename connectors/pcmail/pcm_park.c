@@ -107,7 +107,7 @@ load_cb(void *arg, const struct gw_value *k, const struct gw_value *val)
 	(void)k;
 	if (decode(val->ptr, val->len, &p) == -1)
 		return 0;
-	*l->v = gw_realloc(*l->v, (*l->n + 1) * sizeof(**l->v));
+	*l->v = gw_grow(*l->v, *l->n, sizeof(**l->v));
 	(*l->v)[(*l->n)++] = p;
 	return 0;
 }

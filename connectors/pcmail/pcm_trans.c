@@ -156,8 +156,7 @@ bad(struct parser *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	p->b->bad = gw_realloc(p->b->bad, (p->b->nbad + 1) *
-	    sizeof(*p->b->bad));
+	p->b->bad = gw_grow(p->b->bad, p->b->nbad, sizeof(*p->b->bad));
 	p->b->bad[p->b->nbad].line = p->line;
 	p->b->bad[p->b->nbad].why = gw_strdup(why);
 	p->b->nbad++;
@@ -338,7 +337,7 @@ new_txn(struct parser *p, char code, int numbered, uint64_t seq)
 {
 	struct pcm_txn *t;
 
-	p->b->txn = gw_realloc(p->b->txn, (p->b->n + 1) * sizeof(*p->b->txn));
+	p->b->txn = gw_grow(p->b->txn, p->b->n, sizeof(*p->b->txn));
 	t = &p->b->txn[p->b->n];
 	memset(t, 0, sizeof(*t));
 	t->code = code;
@@ -506,7 +505,7 @@ read_template(struct parser *p, const char *s, size_t len)
 		gw_buf_release(&prompt);
 		return;
 	}
-	t->tpl = gw_realloc(t->tpl, (t->ntpl + 1) * sizeof(*t->tpl));
+	t->tpl = gw_grow(t->tpl, t->ntpl, sizeof(*t->tpl));
 	if ((t->tpl[t->ntpl].prompt = decode(p, prompt.buf, prompt.len,
 	    &why)) == NULL || (value = decode(p, s + sep + 1,
 	    len - (size_t)sep - 1, &why)) == NULL) {

@@ -8,17 +8,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "address.h"
 #include "mailbox.h"
 #include "pcmail.h"
 #include "state.h"
+#include "threshold.h"
 
 const struct conf_key pcmail_keys[] = {
 	{ "network", CONF_STRING, CONF_REQUIRED, 0, 0, NULL,
 	    "the gateway's network name (1-10 letters or digits)" },
 	{ "postoffice", CONF_STRING, CONF_REQUIRED, 0, 0, NULL,
 	    "the gateway's postoffice name (1-10 letters or digits)" },
-	{ "export_container", CONF_X500, CONF_MULTI | CONF_EXPORT, 0, 0, NULL,
-	    "Exchange-form DN whose recipients go to the requestors (repeat)" },
+	GW_KEY_EXPORT_CONTAINER("Exchange-form DN whose recipients go to the "
+	    "requestors (repeat)"),
 	{ "address", CONF_ADDRESS, 0, 0, 0, NULL,
 	    "the gateway's $SYSTEM mail address, From of every reply "
 	    "(default galgate-dirsync@localhost)" },
@@ -29,14 +31,10 @@ const struct conf_key pcmail_keys[] = {
 	{ "template", CONF_STRING, CONF_MULTI, 0, 0, NULL,
 	    "'Prompt: attribute' of the template table, or 'Prompt: none' "
 	    "(repeat)" },
-	{ "smtp_template", CONF_STRING, 0, 0, 0, NULL,
-	    "SMTP address of imported users: %g given, %s surname, %i "
-	    "initials, %a alias, %% percent" },
-	{ "codepage", CONF_ENUM, 0, 0, 0, "CP850|CP437|CP932",
-	    "code page of the requestors (default CP850)" },
-	{ "delete_threshold", CONF_THRESHOLD, 0, 0, 0, NULL,
-	    "most deletions a requestor may make, or a reply may carry "
-	    "(default 10%, 50)" },
+	GW_KEY_SMTP_TEMPLATE,
+	GW_KEY_CODEPAGE("code page of the requestors (default CP850)"),
+	GW_KEY_DELETE_THRESHOLD("most deletions a requestor may make, or a "
+	    "reply may carry (default 10%, 50)"),
 	{ NULL, 0, 0, 0, 0, NULL, NULL }
 };
 
@@ -94,18 +92,12 @@ pcmail_release(struct gw_connector *con)
 
 	if (pc == NULL)
 		return;
-	for (i = 0; i < pc->nexport; i++) {
-		gw_dn_release(&pc->export_dn[i]);
-		free(pc->export_ldap[i]);
-	}
-	free(pc->export_dn);
-	free(pc->export_ldap);
+	gw_containers_free(pc->exp, pc->nexp);
 	for (i = 0; i < pc->npeer; i++) {
 		for (k = 0; k < pc->peer[i].ntypes; k++)
 			free(pc->peer[i].types[k]);
 		free(pc->peer[i].types);
-		gw_dn_release(&pc->peer[i].import_dn);
-		free(pc->peer[i].import_ldap);
+		gw_container_release(&pc->peer[i].imp);
 	}
 	free(pc->peer);
 	pcm_prompts_free(pc);
@@ -126,7 +118,6 @@ peer_configure(struct pcmail *pc, const struct gw_conf *conf,
 	pc->peer = gw_realloc(pc->peer, (pc->npeer + 1) * sizeof(*pc->peer));
 	p = &pc->peer[pc->npeer];
 	memset(p, 0, sizeof(*p));
-	gw_dn_init(&p->import_dn);
 	pc->npeer++;
 	p->sec = sec;
 	p->name = sec->name;
@@ -144,10 +135,9 @@ peer_configure(struct pcmail *pc, const struct gw_conf *conf,
 		    conf->path, sec->line, sec->name);
 	p->password_file = conf_get(sec, "password_file", NULL);
 	p->address = conf_get(sec, "address", NULL);
-	p->import_x500 = conf_get(sec, "import_container", NULL);
-	if (gw_dn_parse_x500(p->import_x500, &p->import_dn, err) == -1)
+	if (gw_container_parse(&p->imp, conf_get(sec, "import_container", ""),
+	    conf->suffix, err) == -1)
 		return -1;
-	p->import_ldap = gw_dn_ldap_str(&p->import_dn, conf->suffix);
 	p->smtp_template = conf_get(sec, "smtp_template", pc->smtp_template);
 	v = conf_get(sec, "templates", "no");
 	if (gw_parse_bool(v, &b, &errstr) == 0)
@@ -177,9 +167,7 @@ pcmail_configure(struct gw_connector *con, const struct gw_conf *conf,
 {
 	struct pcmail *pc = gw_calloc(1, sizeof(*pc));
 	const struct conf_section *s = NULL;
-	const struct conf_entry *e;
-	const char *errstr, *v;
-	size_t i = 0;
+	const char *v;
 
 	con->priv = pc;
 	pc->name = con->name;
@@ -202,24 +190,12 @@ pcmail_configure(struct gw_connector *con, const struct gw_conf *conf,
 	    "galgate-dirsync@localhost");
 	pc->admin_copy = conf_get(con->sec, "admin_copy", NULL);
 	pc->admin_forward = conf_get(con->sec, "admin_forward", NULL);
-	pc->codepage = conf_get(con->sec, "codepage", "CP850");
+	pc->codepage = conf_get(con->sec, "codepage", GW_CODEPAGE_DEFAULT);
 	pc->smtp_template = conf_get(con->sec, "smtp_template", NULL);
-	(void)conf_parse_threshold(conf_get(con->sec, "delete_threshold",
-	    "10%, 50"), &pc->threshold, &errstr);
-	while ((e = conf_next(con->sec, "export_container", &i)) != NULL) {
-		pc->export_dn = gw_realloc(pc->export_dn, (pc->nexport + 1) *
-		    sizeof(*pc->export_dn));
-		pc->export_ldap = gw_realloc(pc->export_ldap,
-		    (pc->nexport + 1) * sizeof(*pc->export_ldap));
-		gw_dn_init(&pc->export_dn[pc->nexport]);
-		pc->export_ldap[pc->nexport] = NULL;
-		pc->nexport++;
-		if (gw_dn_parse_x500(e->value, &pc->export_dn[pc->nexport - 1],
-		    err) == -1)
-			goto fail;
-		pc->export_ldap[pc->nexport - 1] = gw_dn_ldap_str(
-		    &pc->export_dn[pc->nexport - 1], conf->suffix);
-	}
+	gw_threshold_conf(con->sec, &pc->threshold);
+	if (gw_containers_read(con->sec, "export_container", conf->suffix,
+	    &pc->exp, &pc->nexp, err) == -1)
+		goto fail;
 	if (pcm_prompts_configure(pc, con->sec, conf->path, err) == -1)
 		goto fail;
 	while ((s = conf_next_requestor(conf, con->sec, s)) != NULL)

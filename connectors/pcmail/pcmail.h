@@ -34,6 +34,7 @@
 #include "codepage.h"
 #include "conf.h"
 #include "connector.h"
+#include "container.h"
 #include "dn.h"
 #include "pcm_trans.h"
 #include "record.h"
@@ -84,9 +85,7 @@ struct pcm_peer {
 	char			**types;	/* upper-cased */
 	size_t			 ntypes;
 	int			 templates;
-	const char		*import_x500;
-	struct gw_dn		 import_dn;
-	char			*import_ldap;
+	struct gw_container	 imp;		/* import_container */
 	const char		*address;	/* where its $SYSTEM mail goes */
 	const char		*smtp_template;	/* its own, or the connector's */
 };
@@ -101,9 +100,8 @@ struct pcmail {
 	const char		*codepage;
 	const char		*smtp_template;	/* NULL: no SMTP addresses made */
 	struct gw_threshold	 threshold;
-	struct gw_dn		*export_dn;
-	char			**export_ldap;
-	size_t			 nexport;
+	struct gw_container	*exp;		/* export_container, each */
+	size_t			 nexp;
 	struct pcm_peer		*peer;
 	size_t			 npeer;
 	struct pcm_prompt	*prompt;

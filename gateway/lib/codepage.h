@@ -12,8 +12,14 @@
 #include <iconv.h>
 #include <stddef.h>
 
+#include "conf.h"
 #include "err.h"
 #include "util.h"
+
+/* The codepage key of a connector section: the code pages known here. */
+#define GW_KEY_CODEPAGE(help) \
+	{ "codepage", CONF_ENUM, 0, 0, 0, "CP850|CP437|CP932", help }
+#define GW_CODEPAGE_DEFAULT	"CP850"
 
 struct gw_codepage {
 	char	 name[16];

@@ -86,7 +86,7 @@ gw_record_add(struct gw_record *r, const char *name, const char *val,
 	size_t i;
 
 	if (a == NULL) {
-		r->attr = gw_realloc(r->attr, (r->n + 1) * sizeof(*r->attr));
+		r->attr = gw_grow(r->attr, r->n, sizeof(*r->attr));
 		a = &r->attr[r->n++];
 		a->name = gw_strdup(name);
 		a->val = NULL;
@@ -95,7 +95,7 @@ gw_record_add(struct gw_record *r, const char *name, const char *val,
 	for (i = 0; i < a->n; i++)
 		if (a->val[i].len == len && memcmp(a->val[i].ptr, val, len) == 0)
 			return;
-	a->val = gw_realloc(a->val, (a->n + 1) * sizeof(*a->val));
+	a->val = gw_grow(a->val, a->n, sizeof(*a->val));
 	a->val[a->n].ptr = gw_strndup(val, len);
 	a->val[a->n].len = len;
 	a->n++;
@@ -255,7 +255,7 @@ gw_change_mod(struct gw_change *ch, enum gw_modop op, const char *name,
 	struct gw_mod *m;
 	size_t i;
 
-	ch->mods = gw_realloc(ch->mods, (ch->nmods + 1) * sizeof(*ch->mods));
+	ch->mods = gw_grow(ch->mods, ch->nmods, sizeof(*ch->mods));
 	m = &ch->mods[ch->nmods++];
 	m->op = op;
 	m->attr.name = gw_strdup(name);

@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -43,6 +44,20 @@ gw_realloc(void *old, size_t n)
 	if (p == NULL)
 		abort();
 	return p;
+}
+
+void *
+gw_grow(void *arr, size_t n, size_t size)
+{
+	size_t cap;
+
+	/* the capacity is implicit: 8, then the power of two above n */
+	if (n != 0 && (n < 8 || (n & (n - 1)) != 0))
+		return arr;
+	cap = n < 8 ? 8 : n * 2;
+	if (cap > SIZE_MAX / size)
+		abort();
+	return gw_realloc(arr, cap * size);
 }
 
 char *

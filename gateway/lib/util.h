@@ -43,6 +43,14 @@ char	*gw_buf_detach(struct gw_buf *);
 void	*gw_malloc(size_t);
 void	*gw_calloc(size_t, size_t);
 void	*gw_realloc(void *, size_t);
+/*
+ * Room for element n of an array of n elements of size bytes each,
+ * growing it to the next power of two (at least 8): appending stays
+ * amortized constant where realloc cannot grow in place (a sanitizer's
+ * allocator never does).  Every allocation of the array must come from
+ * it, starting from NULL at n 0; n may go down and up again.
+ */
+void	*gw_grow(void *arr, size_t n, size_t size);
 char	*gw_strdup(const char *);
 char	*gw_strndup(const char *, size_t);
 

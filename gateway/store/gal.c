@@ -1034,7 +1034,7 @@ parse_idset(BerElement *ber, struct sync_run *s, struct gw_err *err)
 	    tag = ber_next_element(ber, &len, last)) {
 		if (ber_scanf(ber, "m", &id) == LBER_ERROR || id.bv_len != 16)
 			goto bad;
-		ids = gw_realloc(ids, (n + 1) * sizeof(*ids));
+		ids = gw_grow(ids, n, sizeof(*ids));
 		memcpy(ids[n++], id.bv_val, 16);
 	}
 	rc = s->ops->idset(s->arg, deletes, (const unsigned char (*)[16])ids,

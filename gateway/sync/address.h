@@ -24,4 +24,10 @@ char	*gw_smtp_expand(const char *tmpl, const char *given, const char *sn,
 /* Inserts n before the '@' ("a.b@x" -> "a.b2@x"); caller frees. */
 char	*gw_smtp_number(const char *addr, unsigned n);
 
+/* smtp_template of a connector section */
+#define GW_KEY_SMTP_TEMPLATE \
+	{ "smtp_template", CONF_STRING, 0, 0, 0, NULL, "SMTP address of " \
+	    "imported users: %g given, %s surname, %i initials, %a alias, " \
+	    "%% percent" }
+
 #endif

@@ -350,7 +350,7 @@ sweep_cb(void *arg, const struct gw_value *k, const struct gw_value *v)
 		return 0;
 	if (uuid_set_has(&sw->pl->seen, (const unsigned char *)k->ptr))
 		return 0;
-	sw->gone = gw_realloc(sw->gone, (sw->n + 1) * sizeof(*sw->gone));
+	sw->gone = gw_grow(sw->gone, sw->n, sizeof(*sw->gone));
 	memcpy(sw->gone[sw->n++], k->ptr, 16);
 	return 0;
 }
@@ -438,7 +438,7 @@ purge_journal_cb(void *arg, const struct gw_value *k, const struct gw_value *v)
 	if ((time_t)gw_be64_get((const unsigned char *)v->ptr + 1) >=
 	    pu->cutoff)
 		return 1;	/* USN order is time order: done */
-	pu->usns = gw_realloc(pu->usns, (pu->n + 1) * sizeof(*pu->usns));
+	pu->usns = gw_grow(pu->usns, pu->n, sizeof(*pu->usns));
 	memcpy(pu->usns[pu->n++], k->ptr, 8);
 	pu->floor = gw_be64_get((const unsigned char *)k->ptr);
 	return 0;
@@ -454,7 +454,7 @@ purge_entries_cb(void *arg, const struct gw_value *k, const struct gw_value *v)
 	if ((time_t)gw_be64_get((const unsigned char *)v->ptr + 9) >=
 	    pu->cutoff)
 		return 0;
-	pu->uuids = gw_realloc(pu->uuids, (pu->n + 1) * sizeof(*pu->uuids));
+	pu->uuids = gw_grow(pu->uuids, pu->n, sizeof(*pu->uuids));
 	memcpy(pu->uuids[pu->n++], k->ptr, 16);
 	return 0;
 }

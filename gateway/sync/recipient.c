@@ -78,7 +78,7 @@ gw_strlist_add(struct gw_strlist *l, const char *v)
 	for (i = 0; i < l->n; i++)
 		if (gw_strcaseeq(l->v[i], v))
 			return;
-	l->v = gw_realloc(l->v, (l->n + 1) * sizeof(*l->v));
+	l->v = gw_grow(l->v, l->n, sizeof(*l->v));
 	l->v[l->n++] = gw_strdup(v);
 }
 

@@ -35,7 +35,7 @@ plan_cb(void *arg, const struct gw_record *rec)
 	gw_recipient_to_record(&r, rec->dn, &want);
 	gw_change_init(&ch, GW_OP_MODIFY, rec->dn);
 	if (gw_change_diff(&ch, rec, &want, p->managed) > 0) {
-		p->ch = gw_realloc(p->ch, (p->n + 1) * sizeof(*p->ch));
+		p->ch = gw_grow(p->ch, p->n, sizeof(*p->ch));
 		p->ch[p->n++] = ch;
 	} else
 		gw_change_release(&ch);

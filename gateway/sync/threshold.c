@@ -33,6 +33,16 @@ count_owned(struct gw_cycle *cy, const char *connector, const char *dn,
 	return rc;
 }
 
+void
+gw_threshold_conf(const struct conf_section *sec, struct gw_threshold *t)
+{
+	const char *errstr;
+
+	/* the configuration check refused a value that does not parse */
+	(void)conf_parse_threshold(conf_get(sec, "delete_threshold",
+	    GW_DELETE_THRESHOLD_DEFAULT), t, &errstr);
+}
+
 int
 gw_check_deletions(struct gw_cycle *cy, const char *connector,
     const struct gw_threshold *t, const struct gw_deletions *d,

@@ -19,6 +19,12 @@
 #include "cycle.h"
 #include "err.h"
 
+/* The delete_threshold key of a connector section, and its value. */
+#define GW_KEY_DELETE_THRESHOLD(help) \
+	{ "delete_threshold", CONF_THRESHOLD, 0, 0, 0, NULL, help }
+#define GW_DELETE_THRESHOLD_DEFAULT	"10%, 50"
+void	gw_threshold_conf(const struct conf_section *, struct gw_threshold *);
+
 /*
  * What a cycle is about to delete on one side.  The event reads
  * "<who> would delete N of the M <what>: more than delete_threshold

@@ -44,7 +44,7 @@ plan_entry(struct tree_plan *p, const char *dn, const char *type,
 
 	if (plan_has(p, dn))
 		return 0;
-	p->ch = gw_realloc(p->ch, (p->n + 1) * sizeof(*p->ch));
+	p->ch = gw_grow(p->ch, p->n, sizeof(*p->ch));
 	c = &p->ch[p->n];
 	gw_change_init(c, GW_OP_ADD, dn);
 	gw_record_add_str(&c->rec, "objectClass", "top");
