@@ -283,44 +283,58 @@ requestor_apply(struct io_cycle *c, struct gw_err *err)
 	return 0;
 }
 
+/*
+ * What changed since USN since (everything when hdr->full), apart from
+ * what lies in exclude, sent to p as one batch under hdr.
+ */
+static int
+select_and_send(struct io_cycle *c, const struct io_peer *p,
+    struct io_header *hdr, uint64_t since,
+    const struct gw_container *exclude, uint64_t applied,
+    struct gw_err *err)
+{
+	struct io_entry *ent = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	if (io_select(c, since, hdr->full, exclude, &ent, &n, err) == -1)
+		return -1;
+	rc = io_send(c, p, hdr, ent, n, hdr->role == IO_ROLE_MASTER, applied,
+	    err);
+	for (i = 0; i < n; i++)
+		io_entry_release(&ent[i]);
+	free(ent);
+	return rc;
+}
+
 static int
 requestor_send(struct io_cycle *c, struct gw_err *err)
 {
 	static const char *const sent[] = { "sent_rusn", "export_full",
 	    "full_rusn" };
-	struct interorg *io = c->io;
 	struct io_header hdr;
-	struct io_entry *ent = NULL;
 	uint64_t wm[R_COUNT], vals[3];
-	size_t n = 0, i;
-	int full, rc = -1;
 
 	if (requestor_marks(c, wm, err) == -1)
 		return -1;
-	full = wm[R_EXPORT_FULL] || c->rebuilt || wm[R_ACKED] == 0 ||
-	    wm[R_ACKED] < c->floor;
-	if (io_select(c, wm[R_ACKED], full, NULL, &ent, &n, err) == -1)
-		return -1;
 	memset(&hdr, 0, sizeof(hdr));
 	hdr.role = IO_ROLE_REQUESTOR;
-	hdr.org = (char *)io->org;
+	hdr.org = (char *)c->io->org;
 	hdr.musn = wm[R_MUSN];
 	hdr.rusn = c->head;
-	hdr.full = full;
+	hdr.full = wm[R_EXPORT_FULL] || c->rebuilt || wm[R_ACKED] == 0 ||
+	    wm[R_ACKED] < c->floor;
 	hdr.reload = wm[R_IMPORT_ALL] != 0;
-	if (io_send(c, &io->peer[0], &hdr, ent, n, 0, 0, err) == -1)
-		goto done;
+	if (select_and_send(c, &c->io->peer[0], &hdr, wm[R_ACKED], NULL, 0,
+	    err) == -1)
+		return -1;
 	GW_FAILPOINT("interorg-after-send");
 	/* nothing else moves: only the master's acknowledgement does */
 	vals[0] = c->head;
 	vals[1] = 1;
 	vals[2] = c->head > 0 ? c->head : 1;
-	rc = c->cy->dry_run ? 0 : wm_put(c, sent, vals, full ? 3 : 1, err);
-done:
-	for (i = 0; i < n; i++)
-		io_entry_release(&ent[i]);
-	free(ent);
-	return rc;
+	return c->cy->dry_run ? 0 : wm_put(c, sent, vals, hdr.full ? 3 : 1,
+	    err);
 }
 
 int
@@ -443,45 +457,33 @@ master_done(struct io_cycle *c, struct gw_err *err)
 static int
 master_reply(struct io_cycle *c, size_t pi, struct gw_err *err)
 {
-	struct interorg *io = c->io;
-	struct io_peer *p = &io->peer[pi];
+	struct io_peer *p = &c->io->peer[pi];
 	struct io_header hdr;
-	struct io_entry *ent = NULL;
 	uint64_t applied, full_next, want_reload, M = c->peer_musn[pi];
 	uint64_t vals[2];
 	const char *names[2];
-	size_t n = 0, i;
-	int full, rc = -1;
 
 	if (peer_mark(c, p, WM_APPLIED, &applied, err) == -1 ||
 	    peer_mark(c, p, WM_FULL_NEXT, &full_next, err) == -1 ||
 	    peer_mark(c, p, WM_WANT_RELOAD, &want_reload, err) == -1)
 		return -1;
-	/* everything if it asked, is new, or is older than the journal */
-	full = c->peer_reload[pi] || M == 0 || M < c->floor || full_next ||
-	    c->rebuilt;
-	if (io_select(c, M, full, &p->imp, &ent, &n, err) == -1)
-		return -1;
 	memset(&hdr, 0, sizeof(hdr));
 	hdr.role = IO_ROLE_MASTER;
-	hdr.org = (char *)io->org;
+	hdr.org = (char *)c->io->org;
 	hdr.musn = c->head;
 	hdr.rusn = applied;
-	hdr.full = full;
+	/* everything if it asked, is new, or is older than the journal */
+	hdr.full = c->peer_reload[pi] || M == 0 || M < c->floor ||
+	    full_next || c->rebuilt;
 	hdr.reload = want_reload != 0;
-	if (io_send(c, p, &hdr, ent, n, 1, applied, err) == -1)
-		goto done;
+	if (select_and_send(c, p, &hdr, M, &p->imp, applied, err) == -1)
+		return -1;
 	GW_FAILPOINT("interorg-master-after-send");
 	names[0] = p->wm[WM_FULL_NEXT];
 	vals[0] = 0;
 	names[1] = p->wm[WM_LAST_MUSN];
 	vals[1] = c->head;
-	rc = c->cy->dry_run ? 0 : wm_put(c, names, vals, 2, err);
-done:
-	for (i = 0; i < n; i++)
-		io_entry_release(&ent[i]);
-	free(ent);
-	return rc;
+	return c->cy->dry_run ? 0 : wm_put(c, names, vals, 2, err);
 }
 
 int

@@ -436,6 +436,15 @@ foreign_list(struct pcm_import *im, const char *addr)
 	return q != NULL && q != im->peer;
 }
 
+/* An entry galgate did not make holds the address. */
+static void
+left_alone(struct pcm_import *im, const struct pcm_txn *t, const char *src)
+{
+	event(im, EV_PCM_NOT_OURS, GW_SEV_ERROR, t->addr, src, t->line,
+	    "an entry galgate did not make holds %s; left alone", t->addr);
+	im->c->cy->counts.skipped++;
+}
+
 static int
 do_add(struct pcm_import *im, const struct pcm_txn *t, const char *src,
     struct gw_err *err)
@@ -446,10 +455,7 @@ do_add(struct pcm_import *im, const struct pcm_txn *t, const char *src,
 	if ((rc = lookup(im, t->addr, &e, err)) == -1)
 		return -1;
 	if (rc == 1 && e->notours) {
-		event(im, EV_PCM_NOT_OURS, GW_SEV_ERROR, t->addr, src, t->line,
-		    "an entry galgate did not make holds %s; left alone",
-		    t->addr);
-		im->c->cy->counts.skipped++;
+		left_alone(im, t, src);
 		return 0;
 	}
 	if (rc == 0)
@@ -488,10 +494,7 @@ do_modify(struct pcm_import *im, const struct pcm_txn *t, const char *src,
 	if ((rc = lookup(im, t->addr, &e, err)) == -1)
 		return -1;
 	if (rc == 1 && e->notours) {
-		event(im, EV_PCM_NOT_OURS, GW_SEV_ERROR, t->addr, src, t->line,
-		    "an entry galgate did not make holds %s; left alone",
-		    t->addr);
-		im->c->cy->counts.skipped++;
+		left_alone(im, t, src);
 		return 0;
 	}
 	if (rc == 0 || !e->alive) {

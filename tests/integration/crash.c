@@ -459,12 +459,21 @@ crash_points_spread(struct crash_points *ps, const struct crash_trace *t,
 
 	cr_assert(n > 0, "the clean run never passes failpoint %s", name);
 	crash_points_add(ps, t, name, 1);
-	crash_points_add(ps, t, name, (n + 1) / 2);
+	if (!crash_ends())
+		crash_points_add(ps, t, name, (n + 1) / 2);
 	crash_points_add(ps, t, name, n);
 	if (!crash_full())
 		return;
 	for (k = 2; k < n && k <= full_max; k++)
 		crash_points_add(ps, t, name, k);
+}
+
+void
+crash_points_pick(struct crash_points *ps, const struct crash_trace *t,
+    const char *name, unsigned long count)
+{
+	if (!crash_ends())
+		crash_points_add(ps, t, name, count);
 }
 
 void

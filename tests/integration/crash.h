@@ -30,8 +30,10 @@
 int	crash_full(void);
 /*
  * GALGATE_CRASH_ENDS=1 (the sanitize stage of tests/run.sh): each
- * failpoint that crash_points_every would take at every pass is taken at
- * its first and its last only; the release stage runs them all.
+ * failpoint is taken at its first and its last pass only, where
+ * crash_points_every and crash_points_spread would take more, and the
+ * passes a test picks by hand (crash_points_pick) are left out; the
+ * release stage runs them all.
  */
 int	crash_ends(void);
 
@@ -90,10 +92,14 @@ void	crash_points_add(struct crash_points *, const struct crash_trace *,
 	    const char *name, unsigned long count);
 /*
  * Adds name at its first, middle and last pass in the trace, and at each
- * pass in between when GALGATE_CRASH_FULL is set (at most full_max).
+ * pass in between when GALGATE_CRASH_FULL is set (at most full_max); the
+ * first and the last only with GALGATE_CRASH_ENDS.
  */
 void	crash_points_spread(struct crash_points *, const struct crash_trace *,
 	    const char *name, unsigned long full_max);
+/* crash_points_add of a pass chosen for a reason, unless crash_ends. */
+void	crash_points_pick(struct crash_points *, const struct crash_trace *,
+	    const char *name, unsigned long count);
 /* Adds name at every pass in the trace (at most max; see crash_ends). */
 void	crash_points_every(struct crash_points *, const struct crash_trace *,
 	    const char *name, unsigned long max);
