@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "address.h"
+#include "apply.h"
 #include "ccdir.h"
 #include "ccmail.h"
 #include "failpoint.h"
@@ -129,14 +130,10 @@ owned_value(struct cc_cycle *c, const struct cc_plan *p, struct gw_buf *b)
 	const struct cc_owned *o = p->now;
 	/* the DN follows from the name: made here, not kept for the cycle */
 	char *dn = cc_entry_dn(c, p->e->name);
+	const char *f[] = { dn, o->alias, o->smtp };
 
-	gw_buf_reset(b);
-	gw_buf_add(b, o->hash, GW_HASH_LEN);
-	gw_buf_add(b, dn, strlen(dn) + 1);
+	gw_shadow_value_put(b, o->hash, f, 3);
 	free(dn);
-	gw_buf_add(b, o->alias, strlen(o->alias) + 1);
-	gw_buf_add(b, o->smtp != NULL ? o->smtp : "", (o->smtp != NULL ?
-	    strlen(o->smtp) : 0) + 1);
 }
 
 /* ---- writing ---- */
@@ -243,92 +240,6 @@ print_records(FILE *out, const char *file, const struct gw_record *r,
 
 #define CC_BATCH	512	/* plan items turned into records at once */
 
-struct apply {
-	struct cc_cycle	*c;
-	size_t		*map;		/* batch index -> plan index */
-	size_t		*exists;	/* adds that met an existing entry */
-	size_t		 nexists;
-	struct gw_change *batch;
-};
-
-static void
-apply_result(void *arg, size_t idx, int ok, int rc, const char *msg)
-{
-	struct apply *a = arg;
-	struct cc_cycle *c = a->c;
-	size_t pi = a->map[idx];
-
-	if (ok) {
-		c->plan[pi].ok = 1;
-		return;
-	}
-	if (gal_outcome(ok, rc) == GAL_EXISTS &&
-	    a->batch[idx].op == GW_OP_ADD) {
-		/* maybe ours, from a cycle cut short */
-		a->exists[a->nexists++] = idx;
-		return;
-	}
-	if (gal_outcome(ok, rc) == GAL_GONE &&
-	    a->batch[idx].op == GW_OP_DELETE) {
-		/*
-		 * Gone already, deleted by a cycle cut
-		 * short before its shadow commit (or by hand).  Gone is what
-		 * the delete wants; refusing it would keep the shadow record,
-		 * and every later cycle would fail the same delete again.
-		 */
-		c->plan[pi].ok = 1;
-		return;
-	}
-	c->cy->counts.errors++;
-	evlog_emit(c->cy->ev, EV_CC_LDAP_FAILED, GW_SEV_ERROR, c->cc->name,
-	    a->batch[idx].dn, "%s", msg);
-}
-
-/* An add that met an entry: if it is ours, bring it up to date. */
-static int
-adopt_existing(struct apply *a, size_t bi, struct gw_err *err)
-{
-	struct cc_cycle *c = a->c;
-	struct gw_change *ch = &a->batch[bi], mod;
-	struct gw_record old;
-	const char *want;
-	size_t failed, k, w;
-	int found;
-
-	if ((found = gal_read(c->cy->gal, ch->dn, NULL, &old, err)) == -1)
-		return -1;
-	want = gw_recipient_key(&ch->rec);
-	if (!found || want == NULL ||
-	    !gw_recipient_owned(&old, c->cc->name, want)) {
-		c->cy->counts.errors++;
-		evlog_emit(c->cy->ev, EV_CC_NOT_OURS, GW_SEV_ERROR, c->cc->name,
-		    ch->dn, "an entry this connector did not make is in the "
-		    "way; left alone");
-		gw_record_release(&old);
-		return 0;
-	}
-	gw_change_init(&mod, GW_OP_MODIFY, ch->dn);
-	gw_change_diff(&mod, &old, &ch->rec, NULL);
-	gw_record_release(&old);
-	/* only replacements: what the server keeps itself stays */
-	for (k = 0, w = 0; k < mod.nmods; k++) {
-		if (mod.mods[k].op == GW_MOD_DELETE) {
-			free(mod.mods[k].attr.name);
-			continue;
-		}
-		mod.mods[w++] = mod.mods[k];
-	}
-	mod.nmods = w;
-	if (mod.nmods > 0 && gal_apply(c->cy->gal, &mod, 1, 1, 0, NULL, NULL,
-	    &failed, err) == -1) {
-		gw_change_release(&mod);
-		return -1;
-	}
-	c->plan[a->map[bi]].ok = mod.nmods == 0 || failed == 0;
-	gw_change_release(&mod);
-	return 0;
-}
-
 /*
  * Builds the records of plan items idx[0..n) a batch at a time and
  * applies (or, in a dry run, prints) them.
@@ -337,64 +248,48 @@ static int
 apply_items(struct cc_cycle *c, const size_t *idx, size_t n, size_t txn,
     struct gw_err *err)
 {
-	struct apply a;
-	struct gw_buf ldif;
-	size_t off, len, i, k, nb, failed;
+	struct gw_apply a = {
+		.connector = c->cc->name, .container = &c->cc->imp,
+		.ev_failed = EV_CC_LDAP_FAILED, .ev_not_ours = EV_CC_NOT_OURS,
+		.window = CC_WINDOW, .txn = txn,
+	};
+	struct gw_change *batch;
+	size_t *map, off, len, i, k, nb = 0;
 	int rc = -1;
 
-	a.c = c;
-	a.map = gw_calloc(CC_BATCH, sizeof(*a.map));
-	a.exists = gw_calloc(CC_BATCH, sizeof(*a.exists));
-	a.batch = gw_calloc(CC_BATCH, sizeof(*a.batch));
-	gw_buf_init(&ldif, 0);
+	map = gw_calloc(CC_BATCH, sizeof(*map));
+	batch = gw_calloc(CC_BATCH, sizeof(*batch));
+	a.ok = gw_calloc(CC_BATCH, sizeof(*a.ok));
 	for (off = 0; off < n; off += len) {
 		len = n - off < CC_BATCH ? n - off : CC_BATCH;
 		for (i = 0, nb = 0; i < len; i++) {
 			struct cc_plan *p = &c->plan[idx[off + i]];
 
-			if (cc_build_change(c, p, &a.batch[nb], err) == -1) {
-				for (k = 0; k < nb; k++)
-					gw_change_release(&a.batch[k]);
+			if (cc_build_change(c, p, &batch[nb], err) == -1)
 				goto done;
-			}
-			p->done_op = a.batch[nb].op;
-			if (a.batch[nb].op == GW_OP_NONE) {
+			if (batch[nb].op == GW_OP_NONE) {
 				/* the GAL already holds it: shadow only */
-				gw_change_release(&a.batch[nb]);
+				gw_change_release(&batch[nb]);
 				p->ok = 1;
 				continue;
 			}
-			a.map[nb++] = idx[off + i];
+			map[nb++] = idx[off + i];
 		}
-		a.nexists = 0;
-		if (c->cy->dry_run) {
-			for (k = 0; k < nb; k++)
-				gw_change_ldif(&a.batch[k], &ldif);
-			if (ldif.buf != NULL)
-				fputs(ldif.buf, c->cy->out);
-			gw_buf_reset(&ldif);
-		} else if ((txn > 0 ? gal_apply_txn(c->cy->gal, a.batch, nb,
-		    txn, CC_WINDOW, apply_result, &a, &failed, err) :
-		    gal_apply(c->cy->gal, a.batch, nb, CC_WINDOW, 0,
-		    apply_result, &a, &failed, err)) == -1) {
-			for (k = 0; k < nb; k++)
-				gw_change_release(&a.batch[k]);
+		if (gw_apply(c->cy, &a, batch, nb, err) == -1)
 			goto done;
+		for (k = 0; k < nb; k++) {
+			c->plan[map[k]].ok = a.ok[k];
+			gw_change_release(&batch[k]);
 		}
-		for (k = 0; k < a.nexists; k++)
-			if (adopt_existing(&a, a.exists[k], err) == -1)
-				break;
-		for (k = 0; k < nb; k++)
-			gw_change_release(&a.batch[k]);
-		if (k < a.nexists && err->set)
-			goto done;
+		nb = 0;
 	}
 	rc = 0;
 done:
-	gw_buf_release(&ldif);
-	free(a.map);
-	free(a.exists);
-	free(a.batch);
+	for (k = 0; k < nb; k++)
+		gw_change_release(&batch[k]);
+	free(map);
+	free(batch);
+	free(a.ok);
 	return rc;
 }
 
@@ -423,10 +318,6 @@ apply_ldap(struct cc_cycle *c, struct gw_err *err)
 	rest = gw_calloc(c->nplan + 1, sizeof(*rest));
 	for (i = 0; i < c->nplan; i++)
 		nadds += c->plan[i].op == GW_OP_ADD;
-	/* the import container (and what is above it) before its entries */
-	if (nadds > 0 && tree_ensure(c->cy, c->cc->name, &c->cc->imp.dn,
-	    c->cc->imp.ldap, err) == -1)
-		goto done;
 	/*
 	 * Many adds go in transactions, but only those whose DN is seen
 	 * to be free: a transaction that fails at commit is what slapd
@@ -629,21 +520,12 @@ cycle_release(struct cc_cycle *c)
 	strmap_release(&c->held_users);
 	strmap_release(&c->held_lists);
 	strmap_release(&c->held_bboards);
-	i = 0;
-	while ((s = strmap_next(&c->held_dn, &i)) != NULL)
-		free(s->val);
-	strmap_release(&c->held_dn);
+	strmap_free_values(&c->held_dn);
 	for (i = 0; i < c->nrcpt; i++)
 		cc_rcpt_free(c->rcpt[i]);
 	free(c->rcpt);
-	i = 0;
-	while ((s = strmap_next(&c->chosen_by_uuid, &i)) != NULL)
-		free(s->val);
-	strmap_release(&c->chosen_by_uuid);
-	i = 0;
-	while ((s = strmap_next(&c->name_dn, &i)) != NULL)
-		free(s->val);
-	strmap_release(&c->name_dn);
+	strmap_free_values(&c->chosen_by_uuid);
+	strmap_free_values(&c->name_dn);
 	for (i = 0; i < c->ndels; i++)
 		gw_record_release(&c->dels[i]);
 	free(c->dels);
@@ -749,16 +631,6 @@ ccmail_cycle(struct gw_connector *con, struct gw_cycle *cy, struct gw_err *err)
 	if (apply_ldap(&c, err) == -1)
 		goto done;
 	GW_FAILPOINT("ccmail-ldap-applied");
-	for (i = 0; i < c.nplan; i++) {
-		if (!c.plan[i].ok)
-			continue;
-		if (c.plan[i].done_op == GW_OP_ADD)
-			cy->counts.adds++;
-		else if (c.plan[i].done_op == GW_OP_MODIFY)
-			cy->counts.modifies++;
-		else if (c.plan[i].done_op == GW_OP_DELETE)
-			cy->counts.deletes++;
-	}
 	if (commit_shadow(&c, err) == -1)
 		goto done;
 	fprintf(cy->out, "%s: Ccmdel.imp %zu records, Ccmdir.imp %zu records\n",
@@ -770,23 +642,17 @@ done:
 }
 
 static int
-ccmail_reset(struct gw_connector *con, struct gw_cycle *cy,
+ccmail_reset(struct gw_connector *con, struct gw_txn *txn,
     const struct gw_reset *r, struct gw_err *err)
 {
-	struct gw_txn *txn;
-
 	if (r->requestor != NULL)
 		return gw_err_set(err, GW_EXIT_USAGE, "connector %s: cc:Mail "
 		    "has no requestors", con->name);
-	if (state_begin(cy->state, 1, &txn, err) == -1)
-		return -1;
 	if ((r->export_all && wmark_put_u64(txn, con->name, "export_all", 1,
 	    err) == -1) || (r->import_all && wmark_put_u64(txn, con->name,
-	    "import_all", 1, err) == -1)) {
-		state_abort(txn);
+	    "import_all", 1, err) == -1))
 		return -1;
-	}
-	return state_commit(txn, err);
+	return 0;
 }
 
 const struct gw_connector_ops connector_ccmail = {

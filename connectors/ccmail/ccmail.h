@@ -85,7 +85,12 @@ struct gal_rcpt {
 	int		 name_new;	/* chosen this cycle */
 };
 
-/* What the shadow remembers of an entry this connector made. */
+/*
+ * What the shadow remembers of an entry this connector made, under
+ * "i<kind><folded name>": a gw_shadow_value of these fields after the
+ * fingerprint.
+ */
+enum { CC_SV_DN, CC_SV_ALIAS, CC_SV_SMTP };
 struct cc_owned {
 	unsigned char	 hash[GW_HASH_LEN];	/* fingerprint of its source */
 	char		*alias;
@@ -104,7 +109,6 @@ struct cc_plan {
 	char			*old_dn; /* modify, delete: the entry now */
 	struct cc_owned		*now;	/* the shadow afterwards; NULL: gone */
 	int			 ok;	/* applied (or nothing to apply) */
-	enum gw_op		 done_op; /* what it turned out to be */
 };
 
 /* Everything one cycle reads and plans. */

@@ -239,18 +239,20 @@ owned_names_cb(void *arg, const void *key, size_t klen, const void *val,
     size_t vlen)
 {
 	struct naming *nm = arg;
-	const char *v = val, *end = v + vlen, *dn, *alias, *smtp;
+	struct gw_shadow_value sv;
+	char *f;
 
-	if (klen < 2 || ((const char *)key)[0] != 'i' || vlen <= GW_HASH_LEN)
+	if (klen < 2 || ((const char *)key)[0] != 'i' ||
+	    gw_shadow_value_read(val, vlen, &sv) == -1 || sv.n < 2)
 		return 0;
-	dn = v + GW_HASH_LEN;
-	alias = dn + strnlen(dn, (size_t)(end - dn)) + 1;
-	if (alias >= end)
-		return 0;
-	fold_use(&nm->aliases, alias);
-	smtp = alias + strnlen(alias, (size_t)(end - alias)) + 1;
-	if (smtp < end && *smtp != '\0')
-		fold_use(&nm->smtp, smtp);
+	f = gw_shadow_field(&sv, CC_SV_ALIAS);
+	fold_use(&nm->aliases, f);
+	free(f);
+	if (sv.n > CC_SV_SMTP && sv.field[CC_SV_SMTP].len > 0) {
+		f = gw_shadow_field(&sv, CC_SV_SMTP);
+		fold_use(&nm->smtp, f);
+		free(f);
+	}
 	return 0;
 }
 
@@ -389,10 +391,10 @@ static int
 plan_entry(struct cc_cycle *c, struct naming *nm, const struct cc_entry *e,
     struct gw_err *err)
 {
+	struct gw_shadow_value sv;
 	struct gw_value v;
 	struct gw_buf key, missing;
 	struct cc_owned *now;
-	const char *dn, *alias, *smtp, *end;
 	char *fk;
 	int rc;
 
@@ -423,25 +425,18 @@ plan_entry(struct cc_cycle *c, struct naming *nm, const struct cc_entry *e,
 	    err)) == -1)
 		goto fail;
 	now = gw_calloc(1, sizeof(*now));
-	if (rc == 1 && v.len > GW_HASH_LEN) {
-		/* hash, then DN, alias and SMTP address, NUL-separated */
-		end = v.ptr + v.len;
-		dn = v.ptr + GW_HASH_LEN;
-		alias = dn + strnlen(dn, (size_t)(end - dn)) + 1;
-		smtp = alias < end ? alias + strnlen(alias,
-		    (size_t)(end - alias)) + 1 : end;
-		now->alias = gw_strndup(alias < end ? alias : "", alias < end ?
-		    strnlen(alias, (size_t)(end - alias)) : 0);
-		now->smtp = smtp < end && *smtp != '\0' ? gw_strndup(smtp,
-		    strnlen(smtp, (size_t)(end - smtp))) : NULL;
+	if (rc == 1 && gw_shadow_value_read(v.ptr, v.len, &sv) == 0) {
+		now->alias = gw_shadow_field(&sv, CC_SV_ALIAS);
+		now->smtp = sv.n > CC_SV_SMTP && sv.field[CC_SV_SMTP].len > 0 ?
+		    gw_shadow_field(&sv, CC_SV_SMTP) : NULL;
 		fingerprint(c, e, now->alias, now->smtp, now->hash);
-		if (!c->import_all && memcmp(v.ptr, now->hash,
+		if (!c->import_all && memcmp(sv.hash, now->hash,
 		    GW_HASH_LEN) == 0) {
 			cc_owned_free(now);	/* unchanged */
 			gw_buf_release(&key);
 			return 0;
 		}
-		fk = gw_strndup(dn, strnlen(dn, (size_t)(end - dn)));
+		fk = gw_shadow_field(&sv, CC_SV_DN);
 		add_plan(c, GW_OP_MODIFY, e, key.buf, fk, now);
 		free(fk);
 	} else {
@@ -493,15 +488,15 @@ gone_cb(void *arg, const void *key, size_t klen, const void *val,
     size_t vlen)
 {
 	struct gone *g = arg;
-	const char *v = val;
+	struct gw_shadow_value sv;
 	char *k, *dn;
 
-	if (klen < 2 || ((const char *)key)[0] != 'i' || vlen <= GW_HASH_LEN)
+	if (klen < 2 || ((const char *)key)[0] != 'i' ||
+	    gw_shadow_value_read(val, vlen, &sv) == -1)
 		return 0;
 	k = gw_strndup(key, klen);
 	if (!still_there(g, k)) {
-		dn = gw_strndup(v + GW_HASH_LEN, strnlen(v + GW_HASH_LEN,
-		    vlen - GW_HASH_LEN));
+		dn = gw_shadow_field(&sv, CC_SV_DN);
 		add_plan(g->c, GW_OP_DELETE, NULL, k, dn, NULL);
 		free(dn);
 	}
@@ -513,6 +508,7 @@ gone_cb(void *arg, const void *key, size_t klen, const void *val,
 static int
 held_dns(struct cc_cycle *c, struct gw_txn *txn, struct gw_err *err)
 {
+	struct gw_shadow_value sv;
 	struct strmap_slot *s;
 	struct gw_value v;
 	struct gw_buf key;
@@ -526,10 +522,9 @@ held_dns(struct cc_cycle *c, struct gw_txn *txn, struct gw_err *err)
 		if ((rc = shadow_get(txn, c->cc->name, key.buf, key.len, &v,
 		    err)) == -1)
 			break;
-		if (rc == 1 && v.len > GW_HASH_LEN)
-			strmap_put(&c->held_dn, s->key, gw_strndup(v.ptr +
-			    GW_HASH_LEN, strnlen(v.ptr + GW_HASH_LEN,
-			    v.len - GW_HASH_LEN)));
+		if (rc == 1 && gw_shadow_value_read(v.ptr, v.len, &sv) == 0)
+			strmap_put(&c->held_dn, s->key,
+			    gw_shadow_field(&sv, CC_SV_DN));
 		rc = 0;
 	}
 	gw_buf_release(&key);

@@ -67,10 +67,7 @@ entry_new(enum cc_kind kind, char locn, const char *name, const char *po,
 static void
 push(struct cc_entry ***list, size_t *n, struct cc_entry *e)
 {
-	/* doubling: a 100,000-entry export costs no quadratic copying */
-	if ((*n & (*n - 1)) == 0)
-		*list = gw_realloc(*list, (*n == 0 ? 1 : *n * 2) *
-		    sizeof(**list));
+	*list = gw_grow(*list, *n, sizeof(**list));
 	(*list)[(*n)++] = e;
 }
 
@@ -159,6 +156,18 @@ take_directory(struct cc_cycle *c, const struct gw_record *rec,
 	return 0;
 }
 
+/* The line of the entry called name among v, or 0: names fold case. */
+static long
+seen_at(struct cc_entry *const *v, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (gw_strcaseeq(v[i]->name, name))
+			return v[i]->line;
+	return 0;
+}
+
 static int
 take_list(struct cc_cycle *c, const struct gw_record *rec, const char *file,
     long line, char *why, size_t whylen)
@@ -167,6 +176,7 @@ take_list(struct cc_cycle *c, const struct gw_record *rec, const char *file,
 	const struct gw_attr *m = gw_record_attr(rec, "Member");
 	struct cc_entry *e;
 	size_t i;
+	long seen;
 
 	if (name == NULL || *name == '\0')
 		return fail_why(why, whylen, "no List:");
@@ -174,11 +184,9 @@ take_list(struct cc_cycle *c, const struct gw_record *rec, const char *file,
 	    gw_record_attr(rec, "BBoard") != NULL)
 		return fail_why(why, whylen, "directory or bulletin board "
 		    "keywords in a list");
-	for (i = 0; i < c->nlists; i++)
-		if (gw_strcaseeq(c->lists[i]->name, name))
-			return fail_why(why, whylen, "the list '%s' is already "
-			    "in this export at line %ld", name,
-			    c->lists[i]->line);
+	if ((seen = seen_at(c->lists, c->nlists, name)) > 0)
+		return fail_why(why, whylen, "the list '%s' is already in "
+		    "this export at line %ld", name, seen);
 	e = entry_new(CC_LIST, '\0', name, c->exporting_po, rec, file, line);
 	for (i = 0; m != NULL && i < m->n; i++) {
 		e->members = gw_grow(e->members, e->nmembers, sizeof(char *));
@@ -194,7 +202,7 @@ take_bboard(struct cc_cycle *c, const struct gw_record *rec, const char *file,
 {
 	const char *title = gw_record_get(rec, "BBoard");
 	struct cc_entry *e;
-	size_t i;
+	long seen;
 
 	if (title == NULL || *title == '\0')
 		return fail_why(why, whylen, "no BBoard:");
@@ -202,11 +210,9 @@ take_bboard(struct cc_cycle *c, const struct gw_record *rec, const char *file,
 	    gw_record_attr(rec, "Member") != NULL)
 		return fail_why(why, whylen, "directory or list keywords in a "
 		    "bulletin board");
-	for (i = 0; i < c->nbboards; i++)
-		if (gw_strcaseeq(c->bboards[i]->name, title))
-			return fail_why(why, whylen, "the bulletin board '%s' is "
-			    "already in this export at line %ld", title,
-			    c->bboards[i]->line);
+	if ((seen = seen_at(c->bboards, c->nbboards, title)) > 0)
+		return fail_why(why, whylen, "the bulletin board '%s' is "
+		    "already in this export at line %ld", title, seen);
 	e = entry_new(CC_BBOARD, '\0', title, c->exporting_po, rec, file,
 	    line);
 	push(&c->bboards, &c->nbboards, e);

@@ -341,18 +341,15 @@ interorg_cycle(struct gw_connector *con, struct gw_cycle *cy,
 /* ---- reset ---- */
 
 static int
-interorg_reset(struct gw_connector *con, struct gw_cycle *cy,
+interorg_reset(struct gw_connector *con, struct gw_txn *txn,
     const struct gw_reset *r, struct gw_err *err)
 {
 	struct interorg *io = con->priv;
-	struct gw_txn *txn;
 	size_t i, hit = 0;
 
 	if (io->role == IO_ROLE_REQUESTOR && r->requestor != NULL)
 		return gw_err_set(err, GW_EXIT_USAGE, "connector %s is a "
 		    "requestor: --requestor is for a master", con->name);
-	if (state_begin(cy->state, 1, &txn, err) == -1)
-		return -1;
 	if (io->role == IO_ROLE_REQUESTOR) {
 		/* Import All: master USN 0; Export All: requestor USN 0 */
 		if ((r->import_all && (wmark_put_u64(txn, io->name,
@@ -362,8 +359,8 @@ interorg_reset(struct gw_connector *con, struct gw_cycle *cy,
 		    wmark_put_u64(txn, io->name, "export_full", 1,
 		    err) == -1 || wmark_put_u64(txn, io->name, "full_rusn", 0,
 		    err) == -1)))
-			goto fail;
-		return state_commit(txn, err);
+			return -1;
+		return 0;
 	}
 	for (i = 0; i < io->npeer; i++) {
 		struct io_peer *p = &io->peer[i];
@@ -378,17 +375,12 @@ interorg_reset(struct gw_connector *con, struct gw_cycle *cy,
 		    (wmark_put_u64(txn, io->name, p->wm[WM_APPLIED], 0,
 		    err) == -1 || wmark_put_u64(txn, io->name,
 		    p->wm[WM_WANT_RELOAD], 1, err) == -1)))
-			goto fail;
+			return -1;
 	}
-	if (r->requestor != NULL && hit == 0) {
-		gw_err_set(err, GW_EXIT_USAGE, "connector %s has no requestor "
-		    "%s", con->name, r->requestor);
-		goto fail;
-	}
-	return state_commit(txn, err);
-fail:
-	state_abort(txn);
-	return -1;
+	if (r->requestor != NULL && hit == 0)
+		return gw_err_set(err, GW_EXIT_USAGE, "connector %s has no "
+		    "requestor %s", con->name, r->requestor);
+	return 0;
 }
 
 const struct gw_connector_ops connector_interorg = {

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apply.h"
 #include "gal.h"
 #include "io_view.h"
 #include "recipient.h"
@@ -654,79 +655,19 @@ retry_parked(struct view *v, int full)
 
 /* ---- applying ---- */
 
-struct outcome {
-	struct view	*v;
-	int		*ok;
-};
-
-static void
-result_cb(void *arg, size_t idx, int ok, int rc, const char *msg)
-{
-	struct outcome *o = arg;
-
-	(void)rc;
-	o->ok[idx] = ok;
-	if (!ok) {
-		o->v->c->cy->counts.errors++;
-		evlog_emit(o->v->c->cy->ev, EV_IO_LDAP_FAILED, GW_SEV_ERROR,
-		    o->v->c->io->name, o->v->ch[idx].dn, "%s", msg);
-	}
-}
-
-
 static int
 write_plan(struct view *v)
 {
-	struct outcome o = { v, NULL };
-	struct gw_counts *cnt = &v->c->cy->counts;
-	struct gw_buf b;
-	size_t i, failed;
+	struct gw_apply a = {
+		.connector = v->c->io->name, .container = v->ct,
+		.managed = managed(),
+		.ev_failed = EV_IO_LDAP_FAILED, .ev_not_ours = EV_IO_LDAP_FAILED,
+		/* a rename and what follows it must keep their order */
+		.window = v->renames ? 1 : IO_WINDOW,
+	};
 
-	/* the import container (and what is above it) before its entries */
-	for (i = 0; i < v->nch && v->ch[i].op != GW_OP_ADD; i++)
-		continue;
-	if (i < v->nch && tree_ensure(v->c->cy, v->c->io->name, &v->ct->dn,
-	    v->ct->ldap, v->err) == -1)
-		return -1;
-	if (v->c->cy->dry_run) {
-		gw_buf_init(&b, 0);
-		for (i = 0; i < v->nch; i++)
-			gw_change_ldif(&v->ch[i], &b);
-		if (b.buf != NULL)
-			fputs(b.buf, v->c->cy->out);
-		gw_buf_release(&b);
-		return 0;
-	}
-	if (v->nch == 0)
-		return 0;
-	o.ok = gw_calloc(v->nch, sizeof(*o.ok));
-	/* a rename and what follows it must keep their order */
-	if (gal_apply(v->c->cy->gal, v->ch, v->nch, v->renames ? 1 : IO_WINDOW,
-	    0, result_cb, &o, &failed, v->err) == -1) {
-		free(o.ok);
-		return -1;
-	}
-	for (i = 0; i < v->nch; i++) {
-		if (!o.ok[i])
-			continue;
-		switch (v->ch[i].op) {
-		case GW_OP_ADD:
-			cnt->adds++;
-			break;
-		case GW_OP_DELETE:
-			cnt->deletes++;
-			break;
-		case GW_OP_MODIFY:
-			cnt->modifies++;
-			break;
-		default:
-			break;
-		}
-	}
-	free(o.ok);
-	return 0;
+	return gw_apply(v->c->cy, &a, v->ch, v->nch, v->err);
 }
-
 
 /* The deletion threshold on a batch's deletions: 0, or -1 (exit 4). */
 static int

@@ -350,14 +350,8 @@ io_view_release(struct view *v)
 	while ((s = strmap_next(&v->bydn, &i)) != NULL)
 		io_ent_free(s->val);
 	strmap_release(&v->bydn);
-	i = 0;
-	while ((s = strmap_next(&v->byx500, &i)) != NULL)
-		free(s->val);
-	strmap_release(&v->byx500);
-	i = 0;
-	while ((s = strmap_next(&v->mail, &i)) != NULL)
-		free(s->val);
-	strmap_release(&v->mail);
+	strmap_free_values(&v->byx500);
+	strmap_free_values(&v->mail);
 	for (i = 0; i < v->nch; i++)
 		gw_change_release(&v->ch[i]);
 	free(v->ch);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "address.h"
+#include "apply.h"
 #include "gal.h"
 #include "holders.h"
 #include "pcmail.h"
@@ -1017,124 +1018,36 @@ pcm_import_counts(const struct pcm_import *im, size_t *adds, size_t *mods,
 	*dels = im->done[PH_DELETE];
 }
 
-struct apply_ctx {
-	struct pcm_import	*im;
-	enum phase		 ph;
-	size_t			*exists;	/* adds that met an entry */
-	size_t			 nexists;
-};
-
-static void
-apply_result(void *arg, size_t idx, int ok, int rc, const char *msg)
-{
-	struct apply_ctx *a = arg;
-	struct pcm_import *im = a->im;
-
-	if (ok) {
-		a->im->done[a->ph]++;
-		return;
-	}
-	if (gal_outcome(ok, rc) == GAL_EXISTS && a->ph == PH_ADD) {
-		/* made by a cycle cut short? */
-		a->exists[a->nexists++] = idx;
-		return;
-	}
-	if (gal_outcome(ok, rc) == GAL_GONE && a->ph == PH_DELETE) {
-		/*
-		 * Gone since it was read, by a delete
-		 * of a cycle cut short that the server finished after the
-		 * plan (or by hand).  Gone is what the delete wants.
-		 */
-		a->im->done[a->ph]++;
-		return;
-	}
-	im->c->cy->counts.errors++;
-	evlog_emit(im->c->cy->ev, EV_PCM_LDAP_FAILED, GW_SEV_ERROR,
-	    im->c->pc->name, im->ch[a->ph][idx].dn, "requestor %s: %s",
-	    im->peer->id, msg);
-}
-
-/* An add that met an entry: if it is ours, bring it up to date. */
-static int
-adopt(struct pcm_import *im, struct gw_change *add, struct gw_err *err)
-{
-	struct gw_change mod;
-	struct gw_record old;
-	size_t failed;
-	int found;
-
-	if ((found = gal_read(im->c->cy->gal, add->dn, NULL, &old, err)) == -1)
-		return -1;
-	if (!found || !ours(im, &old)) {
-		im->c->cy->counts.errors++;
-		evlog_emit(im->c->cy->ev, EV_PCM_NOT_OURS, GW_SEV_ERROR,
-		    im->c->pc->name, add->dn, "an entry galgate did not make is "
-		    "in the way; left alone");
-		gw_record_release(&old);
-		return 0;
-	}
-	gw_change_init(&mod, GW_OP_MODIFY, add->dn);
-	gw_change_diff(&mod, &old, &add->rec,
-	    (const char *const *)im->c->pc->managed);
-	gw_record_release(&old);
-	if (mod.nmods > 0 && gal_apply(im->c->cy->gal, &mod, 1, 1, 0, NULL,
-	    NULL, &failed, err) == -1) {
-		gw_change_release(&mod);
-		return -1;
-	}
-	if (mod.nmods == 0 || failed == 0)
-		im->done[PH_ADD]++;
-	gw_change_release(&mod);
-	return 0;
-}
-
-static int
-has_adds(const struct pcm_import *im)
-{
-	size_t k, i;
-
-	for (k = 0; k < PH_COUNT; k++)
-		for (i = 0; i < im->nch[k]; i++)
-			if (im->ch[k][i].op == GW_OP_ADD)
-				return 1;
-	return 0;
-}
-
 int
 pcm_import_apply(struct pcm_import *im, struct gw_err *err)
 {
-	struct apply_ctx a;
-	size_t k, i, n, failed, batch;
+	char subject[300];
+	struct gw_apply a = {
+		.connector = im->c->pc->name, .container = &im->peer->imp,
+		.managed = (const char *const *)im->c->pc->managed,
+		.ev_failed = EV_PCM_LDAP_FAILED, .ev_not_ours = EV_PCM_NOT_OURS,
+		.subject = subject, .window = PCM_WINDOW,
+	};
+	size_t k, i, n;
 	int rc = 0;
 
-	/* the import container (and what is above it) before its entries */
-	if (has_adds(im) && tree_ensure(im->c->cy, im->c->pc->name,
-	    &im->peer->imp.dn, im->peer->imp.ldap, err) == -1)
-		return -1;
+	snprintf(subject, sizeof(subject), "requestor %s", im->peer->id);
+	/* the phases in order: an address freed before it is reused */
 	for (k = 0; rc == 0 && k < PH_COUNT; k++) {
-		n = im->nch[k];
-		if (n == 0)
+		if ((n = im->nch[k]) == 0)
 			continue;
-		a.im = im;
-		a.ph = (enum phase)k;
-		a.exists = gw_calloc(n, sizeof(*a.exists));
-		a.nexists = 0;
 		/*
 		 * RFC 5805 transactions only where [gal] transactions = yes
 		 * allows them, and only for adds (their addresses were looked
 		 * up and found free): slapd 2.5.13 crashes under other ones.
 		 */
-		batch = im->c->cy->conf->transactions && k == PH_ADD &&
+		a.txn = im->c->cy->conf->transactions && k == PH_ADD &&
 		    n >= PCM_TXN_MIN ? PCM_TXN : 0;
-		/* the phases in order: an address freed before it is reused */
-		rc = gal_apply_txn(im->c->cy->gal, im->ch[k], n, batch,
-		    PCM_WINDOW, apply_result, &a, &failed, err);
-		for (i = 0; rc == 0 && i < a.nexists; i++)
-			rc = adopt(im, &im->ch[k][a.exists[i]], err);
-		free(a.exists);
+		a.ok = gw_calloc(n, sizeof(*a.ok));
+		rc = gw_apply(im->c->cy, &a, im->ch[k], n, err);
+		for (i = 0; i < n; i++)
+			im->done[k] += a.ok[i] != 0;
+		free(a.ok);
 	}
-	im->c->cy->counts.adds += im->done[PH_ADD];
-	im->c->cy->counts.modifies += im->done[PH_MODIFY];
-	im->c->cy->counts.deletes += im->done[PH_DELETE];
 	return rc;
 }

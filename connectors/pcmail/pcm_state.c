@@ -103,9 +103,9 @@ pcm_sent_get(struct gw_txn *txn, const char *connector,
     const struct pcm_peer *peer, const unsigned char uuid[16],
     struct pcm_sent *out, struct gw_err *err)
 {
+	struct gw_shadow_value sv;
 	struct gw_buf k;
 	struct gw_value v;
-	const char *p, *end, *nul;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -115,15 +115,12 @@ pcm_sent_get(struct gw_txn *txn, const char *connector,
 	gw_buf_release(&k);
 	if (rc != 1)
 		return rc;
-	if (v.len < GW_HASH_LEN + 1)
+	/* the fingerprint, the name and the address it was sent with */
+	if (gw_shadow_value_read(v.ptr, v.len, &sv) == -1)
 		return 0;
-	memcpy(out->hash, v.ptr, GW_HASH_LEN);
-	p = v.ptr + GW_HASH_LEN;
-	end = v.ptr + v.len;
-	if ((nul = memchr(p, '\0', (size_t)(end - p))) == NULL)
-		return 0;
-	out->name = gw_strndup(p, (size_t)(nul - p));
-	out->addr = gw_strndup(nul + 1, (size_t)(end - nul - 1));
+	memcpy(out->hash, sv.hash, GW_HASH_LEN);
+	out->name = gw_shadow_field(&sv, 0);
+	out->addr = gw_shadow_field(&sv, 1);
 	return 1;
 }
 
@@ -162,10 +159,8 @@ pcm_sent_commit(struct gw_txn *txn, const char *connector,
 			rc = state_del(txn, GW_DB_SHADOW, k.buf, k.len, err);
 			continue;
 		}
-		gw_buf_reset(&v);
-		gw_buf_add(&v, st->hash, GW_HASH_LEN);
-		gw_buf_add(&v, st->name, strlen(st->name) + 1);
-		gw_buf_add(&v, st->addr, strlen(st->addr));
+		gw_shadow_value_put(&v, st->hash, (const char *[]){ st->name,
+		    st->addr }, 2);
 		rc = state_put(txn, GW_DB_SHADOW, k.buf, k.len, v.buf, v.len,
 		    err);
 	}

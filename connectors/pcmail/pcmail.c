@@ -238,12 +238,11 @@ pcm_cycle_close(struct pcm_cycle *c)
  * sends next is applied, even numbers seen before.
  */
 static int
-pcmail_reset(struct gw_connector *con, struct gw_cycle *cy,
+pcmail_reset(struct gw_connector *con, struct gw_txn *txn,
     const struct gw_reset *r, struct gw_err *err)
 {
 	struct pcmail *pc = con->priv;
 	struct pcm_peer *only = NULL;
-	struct gw_txn *txn;
 	char key[80];
 	size_t i;
 	int rc = 0;
@@ -264,8 +263,6 @@ pcmail_reset(struct gw_connector *con, struct gw_cycle *cy,
 			return gw_err_set(err, GW_EXIT_USAGE, "connector %s has "
 			    "no requestor '%s'", con->name, r->requestor);
 	}
-	if (state_begin(cy->state, 1, &txn, err) == -1)
-		return -1;
 	for (i = 0; rc == 0 && i < pc->npeer; i++) {
 		if (only != NULL && only != &pc->peer[i])
 			continue;
@@ -280,11 +277,7 @@ pcmail_reset(struct gw_connector *con, struct gw_cycle *cy,
 			rc = wmark_put_u64(txn, con->name, key, 0, err);
 		}
 	}
-	if (rc == -1) {
-		state_abort(txn);
-		return -1;
-	}
-	return state_commit(txn, err);
+	return rc;
 }
 
 const struct gw_connector_ops connector_pcmail = {

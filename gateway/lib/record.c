@@ -12,8 +12,8 @@ gw_record_init(struct gw_record *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static void
-attr_release(struct gw_attr *a)
+void
+gw_attr_release(struct gw_attr *a)
 {
 	size_t i;
 
@@ -29,7 +29,7 @@ gw_record_release(struct gw_record *r)
 	size_t i;
 
 	for (i = 0; i < r->n; i++)
-		attr_release(&r->attr[i]);
+		gw_attr_release(&r->attr[i]);
 	free(r->attr);
 	free(r->dn);
 	free(r->key);
@@ -116,7 +116,7 @@ gw_record_remove(struct gw_record *r, const char *name)
 	if (a == NULL)
 		return;
 	idx = (size_t)(a - r->attr);
-	attr_release(a);
+	gw_attr_release(a);
 	memmove(&r->attr[idx], &r->attr[idx + 1],
 	    (r->n - idx - 1) * sizeof(*r->attr));
 	r->n--;
@@ -239,7 +239,7 @@ gw_change_release(struct gw_change *ch)
 	size_t i;
 
 	for (i = 0; i < ch->nmods; i++)
-		attr_release(&ch->mods[i].attr);
+		gw_attr_release(&ch->mods[i].attr);
 	free(ch->mods);
 	free(ch->dn);
 	free(ch->newrdn);

@@ -30,6 +30,7 @@ struct gw_record {
 	size_t		 n;
 };
 
+void	gw_attr_release(struct gw_attr *);
 void	gw_record_init(struct gw_record *);
 void	gw_record_release(struct gw_record *);
 void	gw_record_free(struct gw_record *);

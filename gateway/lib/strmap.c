@@ -23,6 +23,17 @@ strmap_release(struct strmap *m)
 	strmap_init(m);
 }
 
+void
+strmap_free_values(struct strmap *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->cap; i++)
+		if (m->slot[i].key != NULL)
+			free(m->slot[i].val);
+	strmap_release(m);
+}
+
 static uint64_t
 hash_str(const char *s)
 {

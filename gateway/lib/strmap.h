@@ -21,6 +21,8 @@ struct strmap {
 
 void	 strmap_init(struct strmap *);
 void	 strmap_release(struct strmap *);
+/* strmap_release of a map whose values are each one malloc'ed block. */
+void	 strmap_free_values(struct strmap *);
 /* Sets key to val (replacing); returns the previous value or NULL. */
 void	*strmap_put(struct strmap *, const char *key, void *val);
 void	*strmap_get(const struct strmap *, const char *key);

@@ -318,14 +318,20 @@ int
 connector_reset(struct gw_connector *c, struct gw_cycle *cy,
     const struct gw_reset *r, struct gw_err *err)
 {
-	int fd = -1, rc;
+	struct gw_txn *txn;
+	int fd = -1, rc = -1;
 
 	if (c->ops->reset == NULL)
 		return gw_err_set(err, GW_EXIT_USAGE, "connector %s (type %s) "
 		    "has nothing to reset", c->name, c->ops->type);
 	if (connector_lock(cy->conf->state_dir, c->name, &fd, err) == -1)
 		return -1;
-	rc = c->ops->reset(c, cy, r, err);
+	if (state_begin(cy->state, 1, &txn, err) == 0) {
+		if (c->ops->reset(c, txn, r, err) == 0)
+			rc = state_commit(txn, err);
+		else
+			state_abort(txn);
+	}
 	if (rc == 0)
 		evlog_emit(cy->ev, EV_RESET, GW_SEV_INFO, c->name, NULL,
 		    "reset%s%s%s%s", r->import_all ? " --import-all" : "",

@@ -10,7 +10,9 @@
  *   cycle      the connector's stages inside a cycle (docs/
  *              ARCHITECTURE.md): the foreign side to the GAL and the GAL
  *              to the foreign side, in the order its protocol needs.
- *   reset      "galgate reset NAME --import-all|--export-all"; may be NULL.
+ *   reset      "galgate reset NAME --import-all|--export-all": marks
+ *              its watermarks in txn, which the gateway commits when it
+ *              returns 0 and drops otherwise; may be NULL.
  *   release    frees priv; always called after a successful configure.
  *   command    a command of its own ("galgate pcmail ..."); may be NULL.
  * Every function returns 0 or -1 with err set.  A cycle's LDAP writes go
@@ -61,7 +63,7 @@ struct gw_connector_ops {
 		    struct gw_err *);
 	int	(*cycle)(struct gw_connector *, struct gw_cycle *,
 		    struct gw_err *);
-	int	(*reset)(struct gw_connector *, struct gw_cycle *,
+	int	(*reset)(struct gw_connector *, struct gw_txn *txn,
 		    const struct gw_reset *, struct gw_err *);
 	void	(*release)(struct gw_connector *);
 	const struct gw_command	*command;	/* or NULL */

@@ -1,5 +1,6 @@
 /* watermark.c: see watermark.h. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "state.h"
@@ -156,4 +157,45 @@ shadow_iter_from(struct gw_txn *txn, const char *connector, const void *prefix,
 	    &c, err);
 	gw_buf_release(&k);
 	return rc;
+}
+
+void
+gw_shadow_value_put(struct gw_buf *b, const unsigned char *hash,
+    const char *const *field, size_t n)
+{
+	size_t i;
+
+	gw_buf_reset(b);
+	gw_buf_add(b, hash, GW_HASH_LEN);
+	for (i = 0; i < n; i++)
+		gw_buf_add(b, field[i] != NULL ? field[i] : "",
+		    (field[i] != NULL ? strlen(field[i]) : 0) + 1);
+}
+
+int
+gw_shadow_value_read(const void *v, size_t len, struct gw_shadow_value *out)
+{
+	const char *p, *end = (const char *)v + len;
+	size_t flen;
+
+	memset(out, 0, sizeof(*out));
+	if (len <= GW_HASH_LEN)
+		return -1;
+	out->hash = v;
+	for (p = (const char *)v + GW_HASH_LEN; p < end &&
+	    out->n < GW_SHADOW_FIELDS; p += flen + 1) {
+		flen = strnlen(p, (size_t)(end - p));
+		out->field[out->n].ptr = (char *)p;
+		out->field[out->n].len = flen;
+		out->n++;
+	}
+	return 0;
+}
+
+char *
+gw_shadow_field(const struct gw_shadow_value *sv, size_t i)
+{
+	if (i >= sv->n)
+		return gw_strdup("");
+	return gw_strndup(sv->field[i].ptr, sv->field[i].len);
 }

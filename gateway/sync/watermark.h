@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "record.h"
 #include "util.h"
 
 struct gw_txn;
@@ -42,5 +43,26 @@ int	shadow_iter(struct gw_txn *, const char *connector, shadow_cb,
 int	shadow_iter_from(struct gw_txn *, const char *connector,
 	    const void *prefix, size_t plen, shadow_cb, void *arg,
 	    struct gw_err *);
+
+/*
+ * The one form of a shadow value that remembers an entry: the fingerprint
+ * of what it was made from (GW_HASH_LEN bytes), then text fields, each
+ * ended by a NUL (a last field without one is read as well).
+ */
+#define GW_SHADOW_FIELDS	4
+struct gw_shadow_value {
+	const unsigned char	*hash;
+	struct gw_value		 field[GW_SHADOW_FIELDS];	/* in the value */
+	size_t			 n;
+};
+
+/* Writes hash and fields (NULL as "") into b, emptied first. */
+void	gw_shadow_value_put(struct gw_buf *b, const unsigned char *hash,
+	    const char *const *field, size_t n);
+/* 0, or -1 when v is too short to hold a fingerprint and one field. */
+int	gw_shadow_value_read(const void *v, size_t len,
+	    struct gw_shadow_value *out);
+/* Field i as a new string ("" when the value has no such field). */
+char	*gw_shadow_field(const struct gw_shadow_value *, size_t i);
 
 #endif
