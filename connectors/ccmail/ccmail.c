@@ -86,22 +86,6 @@ fail:
 /* ---- the shadow ---- */
 
 static int
-load_shadow_cb(void *arg, const void *key, size_t klen, const void *val,
-    size_t vlen)
-{
-	struct cc_cycle *c = arg;
-	const char *k = key, *v = val;
-	char hex[33];
-
-	/* the names chosen for GAL recipients; imports are read as needed */
-	if (klen == 17 && k[0] == 'e') {
-		gw_uuid_hex((const unsigned char *)k + 1, hex);
-		free(strmap_put(&c->chosen_by_uuid, hex, gw_strndup(v, vlen)));
-	}
-	return 0;
-}
-
-static int
 load_shadow(struct cc_cycle *c, int *export_all, int *import_all,
     struct gw_err *err)
 {
@@ -111,9 +95,7 @@ load_shadow(struct cc_cycle *c, int *export_all, int *import_all,
 
 	if (state_begin(c->cy->state, 0, &txn, err) == -1)
 		return -1;
-	/* 'e' records only: they sort before the 'i' ones, stop there */
-	rc = shadow_iter_from(txn, c->cc->name, "e", 1, load_shadow_cb, c,
-	    err);
+	rc = cc_read_chosen(c, txn, err);
 	if (rc == 0)
 		rc = wmark_get_u64(txn, c->cc->name, "export_all", &flag, err);
 	*export_all = rc >= 0 && flag != 0;
@@ -190,11 +172,11 @@ write_imports(struct cc_cycle *c, struct gw_err *err)
 	if (ccdir_write_header(&dw, "delete", c->cc->post_office, when) == -1 ||
 	    ccdir_write_header(&aw, "add", c->cc->post_office, when) == -1)
 		goto toobig;
-	for (i = 0; i < c->ndels; i++)
-		if (ccdir_write_record(&dw, &c->dels[i]) == -1)
+	for (i = 0; i < c->to_cc.ndels; i++)
+		if (ccdir_write_record(&dw, &c->to_cc.dels[i]) == -1)
 			goto toobig;
-	for (i = 0; i < c->nadds; i++)
-		if (ccdir_write_record(&aw, &c->adds[i]) == -1)
+	for (i = 0; i < c->to_cc.nadds; i++)
+		if (ccdir_write_record(&aw, &c->to_cc.adds[i]) == -1)
 			goto toobig;
 	/*
 	 * Both files change together: a new Ccmdel.imp beside last cycle's
@@ -207,7 +189,7 @@ write_imports(struct cc_cycle *c, struct gw_err *err)
 		goto done;
 	evlog_emit(c->cy->ev, EV_CC_FILES_WRITTEN, GW_SEV_INFO, c->cc->name,
 	    NULL, "wrote %s (%zu deletions) and %s (%zu additions)", dpath,
-	    c->ndels, apath, c->nadds);
+	    c->to_cc.ndels, apath, c->to_cc.nadds);
 	rc = 0;
 	goto done;
 toobig:
@@ -263,7 +245,7 @@ apply_items(struct cc_cycle *c, const size_t *idx, size_t n, size_t txn,
 	for (off = 0; off < n; off += len) {
 		len = n - off < CC_BATCH ? n - off : CC_BATCH;
 		for (i = 0, nb = 0; i < len; i++) {
-			struct cc_plan *p = &c->plan[idx[off + i]];
+			struct cc_plan *p = &c->to_gal.plan[idx[off + i]];
 
 			if (cc_build_change(c, p, &batch[nb], err) == -1)
 				goto done;
@@ -278,7 +260,7 @@ apply_items(struct cc_cycle *c, const size_t *idx, size_t n, size_t txn,
 		if (gw_apply(c->cy, &a, batch, nb, err) == -1)
 			goto done;
 		for (k = 0; k < nb; k++) {
-			c->plan[map[k]].ok = a.ok[k];
+			c->to_gal.plan[map[k]].ok = a.ok[k];
 			gw_change_release(&batch[k]);
 		}
 		nb = 0;
@@ -313,11 +295,11 @@ apply_ldap(struct cc_cycle *c, struct gw_err *err)
 	char *k, *dk;
 
 	strmap_init(&existing);
-	dels = gw_calloc(c->nplan + 1, sizeof(*dels));
-	fresh = gw_calloc(c->nplan + 1, sizeof(*fresh));
-	rest = gw_calloc(c->nplan + 1, sizeof(*rest));
-	for (i = 0; i < c->nplan; i++)
-		nadds += c->plan[i].op == GW_OP_ADD;
+	dels = gw_calloc(c->to_gal.nplan + 1, sizeof(*dels));
+	fresh = gw_calloc(c->to_gal.nplan + 1, sizeof(*fresh));
+	rest = gw_calloc(c->to_gal.nplan + 1, sizeof(*rest));
+	for (i = 0; i < c->to_gal.nplan; i++)
+		nadds += c->to_gal.plan[i].op == GW_OP_ADD;
 	/*
 	 * Many adds go in transactions, but only those whose DN is seen
 	 * to be free: a transaction that fails at commit is what slapd
@@ -329,14 +311,14 @@ apply_ldap(struct cc_cycle *c, struct gw_err *err)
 	    GAL_FILTER_ALL, attrs, existing_cb, &existing, &missing,
 	    err) == -1)
 		goto done;
-	for (i = 0; i < c->nplan; i++) {
-		switch (c->plan[i].op) {
+	for (i = 0; i < c->to_gal.nplan; i++) {
+		switch (c->to_gal.plan[i].op) {
 		case GW_OP_DELETE:
 			dels[nd++] = i;
 			break;
 		case GW_OP_ADD:
 			/* cc:Mail names are unique: two adds never share a DN */
-			k = txn ? cc_entry_dn(c, c->plan[i].e->name) : NULL;
+			k = txn ? cc_entry_dn(c, c->to_gal.plan[i].e->name) : NULL;
 			dk = txn ? gw_dn_key(k) : NULL;
 			if (txn && !strmap_has(&existing, dk))
 				fresh[nf++] = i;
@@ -391,10 +373,10 @@ commit_applied(struct cc_cycle *c, struct gw_err *err)
 	size_t i, n = 0, off, end;
 	int rc = -1;
 
-	done = gw_calloc(c->nplan + 1, sizeof(*done));
-	for (i = 0; i < c->nplan; i++)
-		if (c->plan[i].ok)
-			done[n++] = &c->plan[i];
+	done = gw_calloc(c->to_gal.nplan + 1, sizeof(*done));
+	for (i = 0; i < c->to_gal.nplan; i++)
+		if (c->to_gal.plan[i].ok)
+			done[n++] = &c->to_gal.plan[i];
 	qsort(done, n, sizeof(*done), plan_key_cmp);
 	gw_buf_init(&v, 0);
 	for (off = 0; off < n; off = end) {
@@ -450,8 +432,8 @@ commit_shadow(struct cc_cycle *c, struct gw_err *err)
 	strmap_init(&live);
 	if (state_begin(c->cy->state, 1, &txn, err) == -1)
 		return -1;
-	for (i = 0; i < c->nrcpt; i++) {
-		struct gal_rcpt *r = c->rcpt[i];
+	for (i = 0; i < c->to_cc.nrcpt; i++) {
+		struct gal_rcpt *r = c->to_cc.rcpt[i];
 
 		gw_uuid_hex(r->uuid, hex);
 		strmap_put(&live, hex, (void *)1);
@@ -468,7 +450,7 @@ commit_shadow(struct cc_cycle *c, struct gw_err *err)
 	}
 	/* recipients that left the export scope give their name back */
 	k = 0;
-	while ((s = strmap_next(&c->chosen_by_uuid, &k)) != NULL) {
+	while ((s = strmap_next(&c->to_cc.chosen_by_uuid, &k)) != NULL) {
 		if (strmap_has(&live, s->key))
 			continue;
 		key[0] = 'e';
@@ -480,7 +462,7 @@ commit_shadow(struct cc_cycle *c, struct gw_err *err)
 	    wmark_put_u64(txn, c->cc->name, "journal_usn", head, err) == -1 ||
 	    wmark_put_u64(txn, c->cc->name, "last_cycle",
 	    (unsigned long long)time(NULL), err) == -1 ||
-	    wmark_put_u64(txn, c->cc->name, "exported", c->nrcpt, err) == -1 ||
+	    wmark_put_u64(txn, c->cc->name, "exported", c->to_cc.nrcpt, err) == -1 ||
 	    wmark_put_u64(txn, c->cc->name, "export_all", 0, err) == -1 ||
 	    wmark_put_u64(txn, c->cc->name, "import_all", 0, err) == -1)
 		goto fail;
@@ -502,41 +484,41 @@ cycle_release(struct cc_cycle *c)
 	struct strmap_slot *s;
 	size_t i;
 
-	for (i = 0; i < c->nnative; i++)
-		cc_entry_free(c->native[i]);
-	free(c->native);
-	for (i = 0; i < c->nlists; i++)
-		cc_entry_free(c->lists[i]);
-	free(c->lists);
-	for (i = 0; i < c->nbboards; i++)
-		cc_entry_free(c->bboards[i]);
-	free(c->bboards);
+	for (i = 0; i < c->exports.nnative; i++)
+		cc_entry_free(c->exports.native[i]);
+	free(c->exports.native);
+	for (i = 0; i < c->exports.nlists; i++)
+		cc_entry_free(c->exports.lists[i]);
+	free(c->exports.lists);
+	for (i = 0; i < c->exports.nbboards; i++)
+		cc_entry_free(c->exports.bboards[i]);
+	free(c->exports.bboards);
 	i = 0;
-	while ((s = strmap_next(&c->gal_side, &i)) != NULL)
+	while ((s = strmap_next(&c->exports.gal_side, &i)) != NULL)
 		if (strchr("lLrR", ((struct cc_entry *)s->val)->locn) != NULL)
 			cc_entry_free(s->val);
-	strmap_release(&c->gal_side);
-	strmap_release(&c->taken);
-	strmap_release(&c->held_users);
-	strmap_release(&c->held_lists);
-	strmap_release(&c->held_bboards);
-	strmap_free_values(&c->held_dn);
-	for (i = 0; i < c->nrcpt; i++)
-		cc_rcpt_free(c->rcpt[i]);
-	free(c->rcpt);
-	strmap_free_values(&c->chosen_by_uuid);
-	strmap_free_values(&c->name_dn);
-	for (i = 0; i < c->ndels; i++)
-		gw_record_release(&c->dels[i]);
-	free(c->dels);
-	for (i = 0; i < c->nadds; i++)
-		gw_record_release(&c->adds[i]);
-	free(c->adds);
-	for (i = 0; i < c->nplan; i++)
-		cc_plan_release(&c->plan[i]);
-	free(c->plan);
+	strmap_release(&c->exports.gal_side);
+	strmap_release(&c->exports.taken);
+	strmap_release(&c->exports.held_users);
+	strmap_release(&c->exports.held_lists);
+	strmap_release(&c->exports.held_bboards);
+	strmap_free_values(&c->to_gal.held_dn);
+	for (i = 0; i < c->to_cc.nrcpt; i++)
+		cc_rcpt_free(c->to_cc.rcpt[i]);
+	free(c->to_cc.rcpt);
+	strmap_free_values(&c->to_cc.chosen_by_uuid);
+	strmap_free_values(&c->to_cc.name_dn);
+	for (i = 0; i < c->to_cc.ndels; i++)
+		gw_record_release(&c->to_cc.dels[i]);
+	free(c->to_cc.dels);
+	for (i = 0; i < c->to_cc.nadds; i++)
+		gw_record_release(&c->to_cc.adds[i]);
+	free(c->to_cc.adds);
+	for (i = 0; i < c->to_gal.nplan; i++)
+		cc_plan_release(&c->to_gal.plan[i]);
+	free(c->to_gal.plan);
 	for (i = 0; i < 3; i++)
-		free(c->paths[i]);
+		free(c->exports.paths[i]);
 	gw_cp_close(&c->cp);
 }
 
@@ -549,8 +531,8 @@ check_thresholds(struct cc_cycle *c, struct gw_err *err)
 	};
 	size_t i;
 
-	d.ndel = c->ndels;
-	d.total = c->ngal_side;
+	d.ndel = c->to_cc.ndels;
+	d.total = c->exports.ngal_side;
 	d.what = "GAL entries cc:Mail holds";
 	d.hint = "check the export containers, or ";
 	d.in = "cc:Mail";
@@ -558,8 +540,8 @@ check_thresholds(struct cc_cycle *c, struct gw_err *err)
 	    err) == -1)
 		return -1;
 	d.ndel = 0;
-	for (i = 0; i < c->nplan; i++)
-		if (c->plan[i].op == GW_OP_DELETE)
+	for (i = 0; i < c->to_gal.nplan; i++)
+		if (c->to_gal.plan[i].op == GW_OP_DELETE)
 			d.ndel++;
 	d.owned_in = c->cc->imp.ldap;
 	d.x500 = c->cc->imp.x500;
@@ -580,30 +562,30 @@ ccmail_cycle(struct gw_connector *con, struct gw_cycle *cy, struct gw_err *err)
 	memset(&c, 0, sizeof(c));
 	c.cc = con->priv;
 	c.cy = cy;
-	strmap_init(&c.gal_side);
-	strmap_init(&c.taken);
-	strmap_init(&c.held_users);
-	strmap_init(&c.held_lists);
-	strmap_init(&c.held_bboards);
-	strmap_init(&c.held_dn);
-	strmap_init(&c.chosen_by_uuid);
-	strmap_init(&c.name_dn);
+	strmap_init(&c.exports.gal_side);
+	strmap_init(&c.exports.taken);
+	strmap_init(&c.exports.held_users);
+	strmap_init(&c.exports.held_lists);
+	strmap_init(&c.exports.held_bboards);
+	strmap_init(&c.to_gal.held_dn);
+	strmap_init(&c.to_cc.chosen_by_uuid);
+	strmap_init(&c.to_cc.name_dn);
 	if (gw_cp_open(&c.cp, c.cc->codepage, err) == -1)
 		return -1;
 	if (load_shadow(&c, &export_all, &import_all, err) == -1 ||
 	    cc_read_exports(&c, err) == -1)
 		goto done;
-	for (i = 0; i < c.nnative; i++)
-		if (strchr("LlRr", c.native[i]->locn) != NULL)
+	for (i = 0; i < c.exports.nnative; i++)
+		if (strchr("LlRr", c.exports.native[i]->locn) != NULL)
 			nusers++;
 	evlog_emit(cy->ev, EV_CC_READ, GW_SEV_INFO, c.cc->name, NULL,
 	    "read %zu GAL-originated entries, %zu cc:Mail entries (%zu users, "
 	    "%zu post offices, %zu aliases), %zu lists, %zu bulletin boards",
-	    c.ngal_side, c.nnative, nusers, c.nposts, c.naliases, c.nlists,
-	    c.nbboards);
+	    c.exports.ngal_side, c.exports.nnative, nusers, c.exports.nposts, c.exports.naliases, c.exports.nlists,
+	    c.exports.nbboards);
 	fprintf(cy->out, "%s: read %zu GAL-originated entries, %zu cc:Mail "
 	    "entries, %zu lists, %zu bulletin boards\n", c.cc->name,
-	    c.ngal_side, c.nnative, c.nlists, c.nbboards);
+	    c.exports.ngal_side, c.exports.nnative, c.exports.nlists, c.exports.nbboards);
 	c.import_all = import_all;
 	c.export_all = export_all;
 	if (cc_plan_export(&c, err) == -1 || cc_plan_import(&c, err) == -1)
@@ -619,8 +601,8 @@ ccmail_cycle(struct gw_connector *con, struct gw_cycle *cy, struct gw_err *err)
 		    "# LDAP changes\n", c.cc->name);
 		if (apply_ldap(&c, err) == -1)
 			goto done;
-		print_records(cy->out, "Ccmdel.imp", c.dels, c.ndels);
-		print_records(cy->out, "Ccmdir.imp", c.adds, c.nadds);
+		print_records(cy->out, "Ccmdel.imp", c.to_cc.dels, c.to_cc.ndels);
+		print_records(cy->out, "Ccmdir.imp", c.to_cc.adds, c.to_cc.nadds);
 		rc = 0;
 		goto done;
 	}
@@ -634,7 +616,7 @@ ccmail_cycle(struct gw_connector *con, struct gw_cycle *cy, struct gw_err *err)
 	if (commit_shadow(&c, err) == -1)
 		goto done;
 	fprintf(cy->out, "%s: Ccmdel.imp %zu records, Ccmdir.imp %zu records\n",
-	    c.cc->name, c.ndels, c.nadds);
+	    c.cc->name, c.to_cc.ndels, c.to_cc.nadds);
 	rc = 0;
 done:
 	cycle_release(&c);

@@ -112,13 +112,10 @@ struct cc_plan {
 };
 
 /* Everything one cycle reads and plans. */
-struct cc_cycle {
-	struct ccmail		*cc;
-	struct gw_cycle		*cy;
-	struct gw_codepage	 cp;
+/* What cc:Mail's exports hold: written by ccmail_read.c alone. */
+struct cc_exports {
 	char			 exporting_po[128];
 	char			*paths[3];	/* the exports; entries point here */
-	/* read from cc:Mail */
 	struct cc_entry		**native;	/* users not on the gateway PO */
 	size_t			 nnative;
 	struct cc_entry		**lists;
@@ -129,23 +126,43 @@ struct cc_cycle {
 	struct strmap		 taken;		/* fold(name) of every cc:Mail entry */
 	/* fold(name) of records skipped as malformed: their entries stay */
 	struct strmap		 held_users, held_lists, held_bboards;
-	struct strmap		 held_dn;	/* fold(name) -> DN of a held user */
 	size_t			 ngal_side, nposts, naliases;
-	/* the GAL */
-	struct gal_rcpt		**rcpt;
+};
+
+/* The GAL to cc:Mail: planned by ccmail_export.c alone. */
+struct cc_to_cc {
+	struct gal_rcpt		**rcpt;		/* the GAL's recipients */
 	size_t			 nrcpt;
-	int			 import_all;	/* re-check every one of them */
-	int			 export_all;	/* offer cc:Mail every GAL
-						   recipient again */
-	struct strmap		 chosen_by_uuid; /* hex uuid -> "base\0chosen" */
-	/* the plan */
+	/* from the shadow: hex uuid -> "base\0chosen" */
+	struct strmap		 chosen_by_uuid;
 	struct gw_record	*dels;		/* Ccmdel.imp records */
 	size_t			 ndels;
 	struct gw_record	*adds;		/* Ccmdir.imp records */
 	size_t			 nadds;
+	struct strmap		 name_dn;	/* fold(cc:Mail name) -> DN */
+};
+
+/* cc:Mail to the GAL: planned by ccmail_import.c alone. */
+struct cc_to_gal {
 	struct cc_plan		*plan;		/* LDAP changes to make */
 	size_t			 nplan, plan_cap;
-	struct strmap		 name_dn;	/* fold(cc:Mail name) -> DN (owned) */
+	struct strmap		 held_dn;	/* fold(name) -> DN of a held user */
+};
+
+/*
+ * One cycle: each stage writes its own part and reads the earlier ones
+ * (read -> exports, plan_export -> to_cc, plan_import -> to_gal).
+ */
+struct cc_cycle {
+	struct ccmail		*cc;
+	struct gw_cycle		*cy;
+	struct gw_codepage	 cp;
+	int			 import_all;	/* re-check every one of them */
+	int			 export_all;	/* offer cc:Mail every GAL
+						   recipient again */
+	struct cc_exports	 exports;
+	struct cc_to_cc		 to_cc;
+	struct cc_to_gal	 to_gal;
 };
 
 /* ccmail_read.c */
@@ -154,6 +171,8 @@ void	cc_entry_free(struct cc_entry *);
 
 /* ccmail_export.c */
 void	cc_rcpt_free(struct gal_rcpt *);
+/* The cc:Mail names the shadow keeps for GAL recipients (to_cc). */
+int	cc_read_chosen(struct cc_cycle *, struct gw_txn *, struct gw_err *);
 int	cc_plan_export(struct cc_cycle *, struct gw_err *);
 
 /* ccmail_import.c */

@@ -91,8 +91,8 @@ collect_cb(void *arg, const struct gw_record *rec)
 	r->alias = take(&rc, GW_F_ALIAS);
 	r->office = take(&rc, GW_F_OFFICE);
 	r->phone = take(&rc, GW_F_PHONE);
-	c->rcpt = gw_grow(c->rcpt, c->nrcpt, sizeof(*c->rcpt));
-	c->rcpt[c->nrcpt++] = r;
+	c->to_cc.rcpt = gw_grow(c->to_cc.rcpt, c->to_cc.nrcpt, sizeof(*c->to_cc.rcpt));
+	c->to_cc.rcpt[c->to_cc.nrcpt++] = r;
 done:
 	gw_dn_release(&dn);
 	gw_recipient_release(&rc);
@@ -231,15 +231,15 @@ choose_names(struct cc_cycle *c, struct gw_err *err)
 	int rc = -1;
 
 	strmap_init(&used);
-	for (i = 0; i < c->nnative; i++)
-		use_name(&used, c->native[i]->name);
+	for (i = 0; i < c->exports.nnative; i++)
+		use_name(&used, c->exports.native[i]->name);
 	if (state_begin(c->cy->state, 0, &txn, err) == -1)
 		goto done;
-	for (i = 0; i < c->nrcpt; i++) {
-		struct gal_rcpt *r = c->rcpt[i];
+	for (i = 0; i < c->to_cc.nrcpt; i++) {
+		struct gal_rcpt *r = c->to_cc.rcpt[i];
 
 		gw_uuid_hex(r->uuid, hex);
-		kept = strmap_get(&c->chosen_by_uuid, hex);
+		kept = strmap_get(&c->to_cc.chosen_by_uuid, hex);
 		if (kept != NULL && strcmp(kept, r->base) == 0) {
 			r->chosen = gw_strdup(kept + strlen(kept) + 1);
 			use_name(&used, r->chosen);
@@ -254,18 +254,18 @@ choose_names(struct cc_cycle *c, struct gw_err *err)
 	state_abort(txn);
 	txn = NULL;
 	/* new names in order of arrival: the first comer keeps the plain one */
-	if (c->nrcpt > 1)
-		qsort(c->rcpt, c->nrcpt, sizeof(*c->rcpt), by_arrival);
-	for (i = 0; i < c->nrcpt && nnew > 0; i++) {
-		struct gal_rcpt *r = c->rcpt[i];
+	if (c->to_cc.nrcpt > 1)
+		qsort(c->to_cc.rcpt, c->to_cc.nrcpt, sizeof(*c->to_cc.rcpt), by_arrival);
+	for (i = 0; i < c->to_cc.nrcpt && nnew > 0; i++) {
+		struct gal_rcpt *r = c->to_cc.rcpt[i];
 
 		if (r->name_new && new_name(c, &used, r, err) == -1)
 			goto done;
 	}
-	for (i = 0; i < c->nrcpt; i++) {
-		char *key = gw_fold(c->rcpt[i]->chosen);
+	for (i = 0; i < c->to_cc.nrcpt; i++) {
+		char *key = gw_fold(c->to_cc.rcpt[i]->chosen);
 
-		strmap_put(&c->name_dn, key, gw_strdup(c->rcpt[i]->dn));
+		strmap_put(&c->to_cc.name_dn, key, gw_strdup(c->to_cc.rcpt[i]->dn));
 		free(key);
 	}
 	rc = 0;
@@ -289,8 +289,8 @@ add_del(struct cc_cycle *c, const struct cc_entry *have)
 	struct gw_record *r;
 	char locn[2] = { have->locn, '\0' };
 
-	c->dels = gw_grow(c->dels, c->ndels, sizeof(*c->dels));
-	r = &c->dels[c->ndels++];
+	c->to_cc.dels = gw_grow(c->to_cc.dels, c->to_cc.ndels, sizeof(*c->to_cc.dels));
+	r = &c->to_cc.dels[c->to_cc.ndels++];
 	gw_record_init(r);
 	gw_record_add_str(r, "Name", have->name);
 	gw_record_add_str(r, "Locn", locn);
@@ -322,8 +322,8 @@ cc_plan_export(struct cc_cycle *c, struct gw_err *err)
 		return -1;
 	strmap_init(&matched);
 	gw_buf_init(&comments, 0);
-	for (k = 0; k < c->nrcpt; k++) {
-		struct gal_rcpt *r = c->rcpt[k];
+	for (k = 0; k < c->to_cc.nrcpt; k++) {
+		struct gal_rcpt *r = c->to_cc.rcpt[k];
 		struct gw_record *w;
 		char *f = gw_strdup("EX:");
 
@@ -340,7 +340,7 @@ cc_plan_export(struct cc_cycle *c, struct gw_err *err)
 		cmt = cc_roundtrip(&c->cp, comments.buf != NULL ? comments.buf :
 		    "", &rep);
 		key = gw_fold(r->chosen);
-		have = strmap_get(&c->gal_side, key);
+		have = strmap_get(&c->exports.gal_side, key);
 		if (have != NULL)
 			strmap_put(&matched, key, have);
 		free(key);
@@ -358,8 +358,8 @@ cc_plan_export(struct cc_cycle *c, struct gw_err *err)
 		/* a name whose case changed must be re-added to change */
 		if (have != NULL && strcmp(have->name, r->chosen) != 0)
 			add_del(c, have);
-		c->adds = gw_grow(c->adds, c->nadds, sizeof(*c->adds));
-		w = &c->adds[c->nadds++];
+		c->to_cc.adds = gw_grow(c->to_cc.adds, c->to_cc.nadds, sizeof(*c->to_cc.adds));
+		w = &c->to_cc.adds[c->to_cc.nadds++];
 		gw_record_init(w);
 		gw_record_add_str(w, "Name", r->chosen);
 		gw_record_add_str(w, "Locn", remote);
@@ -371,14 +371,39 @@ cc_plan_export(struct cc_cycle *c, struct gw_err *err)
 		free(cmt);
 	}
 	/* what cc:Mail holds for the GAL that the GAL no longer has */
-	while ((s = strmap_next(&c->gal_side, &i)) != NULL)
+	while ((s = strmap_next(&c->exports.gal_side, &i)) != NULL)
 		if (!strmap_has(&matched, s->key))
 			add_del(c, s->val);
 	strmap_release(&matched);
 	gw_buf_release(&comments);
-	if (c->ndels > 1)
-		qsort(c->dels, c->ndels, sizeof(*c->dels), by_name);
-	if (c->nadds > 1)
-		qsort(c->adds, c->nadds, sizeof(*c->adds), by_name);
+	if (c->to_cc.ndels > 1)
+		qsort(c->to_cc.dels, c->to_cc.ndels, sizeof(*c->to_cc.dels), by_name);
+	if (c->to_cc.nadds > 1)
+		qsort(c->to_cc.adds, c->to_cc.nadds, sizeof(*c->to_cc.adds), by_name);
 	return 0;
+}
+
+static int
+chosen_cb(void *arg, const void *key, size_t klen, const void *val,
+    size_t vlen)
+{
+	struct cc_cycle *c = arg;
+	const char *k = key, *v = val;
+	char hex[33];
+
+	/* the names chosen for GAL recipients; imports are read as needed */
+	if (klen == 17 && k[0] == 'e') {
+		gw_uuid_hex((const unsigned char *)k + 1, hex);
+		free(strmap_put(&c->to_cc.chosen_by_uuid, hex,
+		    gw_strndup(v, vlen)));
+	}
+	return 0;
+}
+
+int
+cc_read_chosen(struct cc_cycle *c, struct gw_txn *txn, struct gw_err *err)
+{
+	/* 'e' records only: they sort before the 'i' ones, stop there */
+	return shadow_iter_from(txn, c->cc->name, "e", 1, chosen_cb, c,
+	    err);
 }

@@ -66,15 +66,15 @@ list_members(struct cc_cycle *c, const struct cc_entry *e, struct gw_buf *dns,
 		if (at != NULL)
 			*at = '\0';
 		key = gw_fold(gw_trim(name));
-		native = strmap_get(&c->taken, key);
+		native = strmap_get(&c->exports.taken, key);
 		own = NULL;
 		if (native != NULL && strchr("LlRr", native->locn) != NULL &&
-		    !strmap_has(&c->gal_side, key))
+		    !strmap_has(&c->exports.gal_side, key))
 			dn = own = cc_entry_dn(c, native->name);
-		else if (native == NULL && strmap_has(&c->held_dn, key))
-			dn = strmap_get(&c->held_dn, key);	/* kept as was */
+		else if (native == NULL && strmap_has(&c->to_gal.held_dn, key))
+			dn = strmap_get(&c->to_gal.held_dn, key);	/* kept as was */
 		else
-			dn = strmap_get(&c->name_dn, key);	/* the GAL's */
+			dn = strmap_get(&c->to_cc.name_dn, key);	/* the GAL's */
 		if (dn != NULL && !strmap_has(&seen, key)) {
 			strmap_put(&seen, key, (void *)1);
 			gw_buf_addstr(dns, dn);
@@ -371,11 +371,11 @@ add_plan(struct cc_cycle *c, enum gw_op op, const struct cc_entry *e,
 {
 	struct cc_plan *p;
 
-	if (c->nplan == c->plan_cap) {
-		c->plan_cap = c->plan_cap == 0 ? 64 : c->plan_cap * 2;
-		c->plan = gw_realloc(c->plan, c->plan_cap * sizeof(*c->plan));
+	if (c->to_gal.nplan == c->to_gal.plan_cap) {
+		c->to_gal.plan_cap = c->to_gal.plan_cap == 0 ? 64 : c->to_gal.plan_cap * 2;
+		c->to_gal.plan = gw_realloc(c->to_gal.plan, c->to_gal.plan_cap * sizeof(*c->to_gal.plan));
 	}
-	p = &c->plan[c->nplan++];
+	p = &c->to_gal.plan[c->to_gal.nplan++];
 	p->op = op;
 	p->e = e;
 	if (now != NULL)
@@ -468,17 +468,17 @@ still_there(const struct gone *g, const char *key)
 
 	switch (key[1]) {
 	case CC_USER:
-		if (strmap_has(&g->c->held_users, key + 2))
+		if (strmap_has(&g->c->exports.held_users, key + 2))
 			return 1;
-		e = strmap_get(&g->c->taken, key + 2);
+		e = strmap_get(&g->c->exports.taken, key + 2);
 		return e != NULL && strchr("LlRr", e->locn) != NULL &&
-		    !strmap_has(&g->c->gal_side, key + 2);
+		    !strmap_has(&g->c->exports.gal_side, key + 2);
 	case CC_LIST:
 		return strmap_has(&g->lists, key + 2) ||
-		    strmap_has(&g->c->held_lists, key + 2);
+		    strmap_has(&g->c->exports.held_lists, key + 2);
 	default:
 		return strmap_has(&g->bboards, key + 2) ||
-		    strmap_has(&g->c->held_bboards, key + 2);
+		    strmap_has(&g->c->exports.held_bboards, key + 2);
 	}
 }
 
@@ -516,14 +516,14 @@ held_dns(struct cc_cycle *c, struct gw_txn *txn, struct gw_err *err)
 	int rc = 0;
 
 	gw_buf_init(&key, 0);
-	while (rc == 0 && (s = strmap_next(&c->held_users, &i)) != NULL) {
+	while (rc == 0 && (s = strmap_next(&c->exports.held_users, &i)) != NULL) {
 		gw_buf_reset(&key);
 		gw_buf_printf(&key, "i%c%s", (char)CC_USER, s->key);
 		if ((rc = shadow_get(txn, c->cc->name, key.buf, key.len, &v,
 		    err)) == -1)
 			break;
 		if (rc == 1 && gw_shadow_value_read(v.ptr, v.len, &sv) == 0)
-			strmap_put(&c->held_dn, s->key,
+			strmap_put(&c->to_gal.held_dn, s->key,
 			    gw_shadow_field(&sv, CC_SV_DN));
 		rc = 0;
 	}
@@ -556,26 +556,26 @@ cc_plan_import(struct cc_cycle *c, struct gw_err *err)
 	 * written are never resident, and 100,000 items are not copied
 	 * while the array doubles.
 	 */
-	if (c->plan_cap < c->nnative + c->nlists + c->nbboards) {
-		c->plan_cap = c->nnative + c->nlists + c->nbboards;
-		c->plan = gw_realloc(c->plan, c->plan_cap * sizeof(*c->plan));
+	if (c->to_gal.plan_cap < c->exports.nnative + c->exports.nlists + c->exports.nbboards) {
+		c->to_gal.plan_cap = c->exports.nnative + c->exports.nlists + c->exports.nbboards;
+		c->to_gal.plan = gw_realloc(c->to_gal.plan, c->to_gal.plan_cap * sizeof(*c->to_gal.plan));
 	}
-	for (k = 0; k < c->nnative; k++)
-		if (strchr("LlRr", c->native[k]->locn) != NULL &&
-		    plan_entry(c, &nm, c->native[k], err) == -1)
+	for (k = 0; k < c->exports.nnative; k++)
+		if (strchr("LlRr", c->exports.native[k]->locn) != NULL &&
+		    plan_entry(c, &nm, c->exports.native[k], err) == -1)
 			goto done;
-	for (k = 0; k < c->nbboards; k++) {
-		key = gw_fold(c->bboards[k]->name);
+	for (k = 0; k < c->exports.nbboards; k++) {
+		key = gw_fold(c->exports.bboards[k]->name);
 		strmap_put(&g.bboards, key, (void *)1);
 		free(key);
-		if (plan_entry(c, &nm, c->bboards[k], err) == -1)
+		if (plan_entry(c, &nm, c->exports.bboards[k], err) == -1)
 			goto done;
 	}
-	for (k = 0; k < c->nlists; k++) {
-		key = gw_fold(c->lists[k]->name);
+	for (k = 0; k < c->exports.nlists; k++) {
+		key = gw_fold(c->exports.lists[k]->name);
 		strmap_put(&g.lists, key, (void *)1);
 		free(key);
-		if (plan_entry(c, &nm, c->lists[k], err) == -1)
+		if (plan_entry(c, &nm, c->exports.lists[k], err) == -1)
 			goto done;
 	}
 	if (shadow_iter(nm.txn, c->cc->name, gone_cb, &g, err) == -1)

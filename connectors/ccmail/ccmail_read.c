@@ -130,28 +130,28 @@ take_directory(struct cc_cycle *c, const struct gw_record *rec,
 		return fail_why(why, whylen, "list or bulletin board keywords "
 		    "in a directory record");
 	key = gw_fold(name);
-	if ((first = strmap_get(&c->taken, key)) != NULL) {
+	if ((first = strmap_get(&c->exports.taken, key)) != NULL) {
 		free(key);
 		return fail_why(why, whylen, "the name '%s' is already in this "
 		    "export at line %ld (names are unique, case-insensitively)",
 		    name, first->line);
 	}
 	e = entry_new(CC_USER, locn[0], name, po != NULL && *po != '\0' ? po :
-	    c->exporting_po, rec, file, line);
-	strmap_put(&c->taken, key, e);
+	    c->exports.exporting_po, rec, file, line);
+	strmap_put(&c->exports.taken, key, e);
 	if (gw_strcaseeq(e->po, c->cc->post_office) && strchr("lLrR",
 	    e->locn) != NULL) {
 		/* one of ours coming back: a GAL entry, never imported */
-		strmap_put(&c->gal_side, key, e);
-		c->ngal_side++;
+		strmap_put(&c->exports.gal_side, key, e);
+		c->exports.ngal_side++;
 	} else if (e->locn == 'P' || e->locn == 'p') {
-		c->nposts++;
-		push(&c->native, &c->nnative, e);
+		c->exports.nposts++;
+		push(&c->exports.native, &c->exports.nnative, e);
 	} else if (e->locn == 'A' || e->locn == 'a') {
-		c->naliases++;
-		push(&c->native, &c->nnative, e);
+		c->exports.naliases++;
+		push(&c->exports.native, &c->exports.nnative, e);
 	} else
-		push(&c->native, &c->nnative, e);
+		push(&c->exports.native, &c->exports.nnative, e);
 	free(key);
 	return 0;
 }
@@ -184,15 +184,15 @@ take_list(struct cc_cycle *c, const struct gw_record *rec, const char *file,
 	    gw_record_attr(rec, "BBoard") != NULL)
 		return fail_why(why, whylen, "directory or bulletin board "
 		    "keywords in a list");
-	if ((seen = seen_at(c->lists, c->nlists, name)) > 0)
+	if ((seen = seen_at(c->exports.lists, c->exports.nlists, name)) > 0)
 		return fail_why(why, whylen, "the list '%s' is already in "
 		    "this export at line %ld", name, seen);
-	e = entry_new(CC_LIST, '\0', name, c->exporting_po, rec, file, line);
+	e = entry_new(CC_LIST, '\0', name, c->exports.exporting_po, rec, file, line);
 	for (i = 0; m != NULL && i < m->n; i++) {
 		e->members = gw_grow(e->members, e->nmembers, sizeof(char *));
 		e->members[e->nmembers++] = gw_strdup(m->val[i].ptr);
 	}
-	push(&c->lists, &c->nlists, e);
+	push(&c->exports.lists, &c->exports.nlists, e);
 	return 0;
 }
 
@@ -210,12 +210,12 @@ take_bboard(struct cc_cycle *c, const struct gw_record *rec, const char *file,
 	    gw_record_attr(rec, "Member") != NULL)
 		return fail_why(why, whylen, "directory or list keywords in a "
 		    "bulletin board");
-	if ((seen = seen_at(c->bboards, c->nbboards, title)) > 0)
+	if ((seen = seen_at(c->exports.bboards, c->exports.nbboards, title)) > 0)
 		return fail_why(why, whylen, "the bulletin board '%s' is "
 		    "already in this export at line %ld", title, seen);
-	e = entry_new(CC_BBOARD, '\0', title, c->exporting_po, rec, file,
+	e = entry_new(CC_BBOARD, '\0', title, c->exports.exporting_po, rec, file,
 	    line);
-	push(&c->bboards, &c->nbboards, e);
+	push(&c->exports.bboards, &c->exports.nbboards, e);
 	return 0;
 }
 
@@ -260,7 +260,7 @@ read_one(struct cc_cycle *c, const char *base, const char *kind, take_fn take,
 			ccdir_close(&r);
 			return -1;
 		}
-		snprintf(c->exporting_po, sizeof(c->exporting_po), "%s",
+		snprintf(c->exports.exporting_po, sizeof(c->exports.exporting_po), "%s",
 		    r.postoffice);
 	}
 	for (;;) {
@@ -290,15 +290,15 @@ read_one(struct cc_cycle *c, const char *base, const char *kind, take_fn take,
 int
 cc_read_exports(struct cc_cycle *c, struct gw_err *err)
 {
-	char **paths = c->paths;
+	char **paths = c->exports.paths;
 	int rc = -1;
 
 	if (read_one(c, "Ccmdir.exp", "directory", take_directory, "Name",
-	    &c->held_users, &paths[0], err) == -1 ||
+	    &c->exports.held_users, &paths[0], err) == -1 ||
 	    read_one(c, "Ccmlist.exp", "lists", take_list, "List",
-	    &c->held_lists, &paths[1], err) == -1 ||
+	    &c->exports.held_lists, &paths[1], err) == -1 ||
 	    read_one(c, "Ccmbb.exp", "bboards", take_bboard, "BBoard",
-	    &c->held_bboards, &paths[2], err) == -1)
+	    &c->exports.held_bboards, &paths[2], err) == -1)
 		goto done;
 	rc = 0;
 done:
