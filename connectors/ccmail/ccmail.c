@@ -318,7 +318,8 @@ apply_ldap(struct cc_cycle *c, struct gw_err *err)
 			break;
 		case GW_OP_ADD:
 			/* cc:Mail names are unique: two adds never share a DN */
-			k = txn ? cc_entry_dn(c, c->to_gal.plan[i].e->name) : NULL;
+			k = txn ? cc_entry_dn(c, c->to_gal.plan[i].e->name) :
+			    NULL;
 			dk = txn ? gw_dn_key(k) : NULL;
 			if (txn && !strmap_has(&existing, dk))
 				fresh[nf++] = i;
@@ -462,7 +463,8 @@ commit_shadow(struct cc_cycle *c, struct gw_err *err)
 	    wmark_put_u64(txn, c->cc->name, "journal_usn", head, err) == -1 ||
 	    wmark_put_u64(txn, c->cc->name, "last_cycle",
 	    (unsigned long long)time(NULL), err) == -1 ||
-	    wmark_put_u64(txn, c->cc->name, "exported", c->to_cc.nrcpt, err) == -1 ||
+	    wmark_put_u64(txn, c->cc->name, "exported", c->to_cc.nrcpt,
+	    err) == -1 ||
 	    wmark_put_u64(txn, c->cc->name, "export_all", 0, err) == -1 ||
 	    wmark_put_u64(txn, c->cc->name, "import_all", 0, err) == -1)
 		goto fail;
@@ -581,11 +583,13 @@ ccmail_cycle(struct gw_connector *con, struct gw_cycle *cy, struct gw_err *err)
 	evlog_emit(cy->ev, EV_CC_READ, GW_SEV_INFO, c.cc->name, NULL,
 	    "read %zu GAL-originated entries, %zu cc:Mail entries (%zu users, "
 	    "%zu post offices, %zu aliases), %zu lists, %zu bulletin boards",
-	    c.exports.ngal_side, c.exports.nnative, nusers, c.exports.nposts, c.exports.naliases, c.exports.nlists,
+	    c.exports.ngal_side, c.exports.nnative, nusers, c.exports.nposts,
+	    c.exports.naliases, c.exports.nlists,
 	    c.exports.nbboards);
 	fprintf(cy->out, "%s: read %zu GAL-originated entries, %zu cc:Mail "
 	    "entries, %zu lists, %zu bulletin boards\n", c.cc->name,
-	    c.exports.ngal_side, c.exports.nnative, c.exports.nlists, c.exports.nbboards);
+	    c.exports.ngal_side, c.exports.nnative, c.exports.nlists,
+	    c.exports.nbboards);
 	c.import_all = import_all;
 	c.export_all = export_all;
 	if (cc_plan_export(&c, err) == -1 || cc_plan_import(&c, err) == -1)
@@ -601,8 +605,10 @@ ccmail_cycle(struct gw_connector *con, struct gw_cycle *cy, struct gw_err *err)
 		    "# LDAP changes\n", c.cc->name);
 		if (apply_ldap(&c, err) == -1)
 			goto done;
-		print_records(cy->out, "Ccmdel.imp", c.to_cc.dels, c.to_cc.ndels);
-		print_records(cy->out, "Ccmdir.imp", c.to_cc.adds, c.to_cc.nadds);
+		print_records(cy->out, "Ccmdel.imp", c.to_cc.dels,
+		    c.to_cc.ndels);
+		print_records(cy->out, "Ccmdir.imp", c.to_cc.adds,
+		    c.to_cc.nadds);
 		rc = 0;
 		goto done;
 	}

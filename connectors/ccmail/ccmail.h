@@ -146,7 +146,7 @@ struct cc_to_cc {
 struct cc_to_gal {
 	struct cc_plan		*plan;		/* LDAP changes to make */
 	size_t			 nplan, plan_cap;
-	struct strmap		 held_dn;	/* fold(name) -> DN of a held user */
+	struct strmap		 held_dn;	/* fold(name) -> DN, held */
 };
 
 /*

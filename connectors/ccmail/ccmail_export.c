@@ -91,7 +91,8 @@ collect_cb(void *arg, const struct gw_record *rec)
 	r->alias = take(&rc, GW_F_ALIAS);
 	r->office = take(&rc, GW_F_OFFICE);
 	r->phone = take(&rc, GW_F_PHONE);
-	c->to_cc.rcpt = gw_grow(c->to_cc.rcpt, c->to_cc.nrcpt, sizeof(*c->to_cc.rcpt));
+	c->to_cc.rcpt = gw_grow(c->to_cc.rcpt, c->to_cc.nrcpt,
+	    sizeof(*c->to_cc.rcpt));
 	c->to_cc.rcpt[c->to_cc.nrcpt++] = r;
 done:
 	gw_dn_release(&dn);
@@ -255,7 +256,8 @@ choose_names(struct cc_cycle *c, struct gw_err *err)
 	txn = NULL;
 	/* new names in order of arrival: the first comer keeps the plain one */
 	if (c->to_cc.nrcpt > 1)
-		qsort(c->to_cc.rcpt, c->to_cc.nrcpt, sizeof(*c->to_cc.rcpt), by_arrival);
+		qsort(c->to_cc.rcpt, c->to_cc.nrcpt, sizeof(*c->to_cc.rcpt),
+		    by_arrival);
 	for (i = 0; i < c->to_cc.nrcpt && nnew > 0; i++) {
 		struct gal_rcpt *r = c->to_cc.rcpt[i];
 
@@ -265,7 +267,8 @@ choose_names(struct cc_cycle *c, struct gw_err *err)
 	for (i = 0; i < c->to_cc.nrcpt; i++) {
 		char *key = gw_fold(c->to_cc.rcpt[i]->chosen);
 
-		strmap_put(&c->to_cc.name_dn, key, gw_strdup(c->to_cc.rcpt[i]->dn));
+		strmap_put(&c->to_cc.name_dn, key,
+		    gw_strdup(c->to_cc.rcpt[i]->dn));
 		free(key);
 	}
 	rc = 0;
@@ -289,7 +292,8 @@ add_del(struct cc_cycle *c, const struct cc_entry *have)
 	struct gw_record *r;
 	char locn[2] = { have->locn, '\0' };
 
-	c->to_cc.dels = gw_grow(c->to_cc.dels, c->to_cc.ndels, sizeof(*c->to_cc.dels));
+	c->to_cc.dels = gw_grow(c->to_cc.dels, c->to_cc.ndels,
+	    sizeof(*c->to_cc.dels));
 	r = &c->to_cc.dels[c->to_cc.ndels++];
 	gw_record_init(r);
 	gw_record_add_str(r, "Name", have->name);
@@ -358,7 +362,8 @@ cc_plan_export(struct cc_cycle *c, struct gw_err *err)
 		/* a name whose case changed must be re-added to change */
 		if (have != NULL && strcmp(have->name, r->chosen) != 0)
 			add_del(c, have);
-		c->to_cc.adds = gw_grow(c->to_cc.adds, c->to_cc.nadds, sizeof(*c->to_cc.adds));
+		c->to_cc.adds = gw_grow(c->to_cc.adds, c->to_cc.nadds,
+		    sizeof(*c->to_cc.adds));
 		w = &c->to_cc.adds[c->to_cc.nadds++];
 		gw_record_init(w);
 		gw_record_add_str(w, "Name", r->chosen);
@@ -377,9 +382,11 @@ cc_plan_export(struct cc_cycle *c, struct gw_err *err)
 	strmap_release(&matched);
 	gw_buf_release(&comments);
 	if (c->to_cc.ndels > 1)
-		qsort(c->to_cc.dels, c->to_cc.ndels, sizeof(*c->to_cc.dels), by_name);
+		qsort(c->to_cc.dels, c->to_cc.ndels, sizeof(*c->to_cc.dels),
+		    by_name);
 	if (c->to_cc.nadds > 1)
-		qsort(c->to_cc.adds, c->to_cc.nadds, sizeof(*c->to_cc.adds), by_name);
+		qsort(c->to_cc.adds, c->to_cc.nadds, sizeof(*c->to_cc.adds),
+		    by_name);
 	return 0;
 }
 

@@ -72,9 +72,11 @@ list_members(struct cc_cycle *c, const struct cc_entry *e, struct gw_buf *dns,
 		    !strmap_has(&c->exports.gal_side, key))
 			dn = own = cc_entry_dn(c, native->name);
 		else if (native == NULL && strmap_has(&c->to_gal.held_dn, key))
-			dn = strmap_get(&c->to_gal.held_dn, key);	/* kept as was */
+			/* kept as was */
+			dn = strmap_get(&c->to_gal.held_dn, key);
 		else
-			dn = strmap_get(&c->to_cc.name_dn, key);	/* the GAL's */
+			/* the GAL's */
+			dn = strmap_get(&c->to_cc.name_dn, key);
 		if (dn != NULL && !strmap_has(&seen, key)) {
 			strmap_put(&seen, key, (void *)1);
 			gw_buf_addstr(dns, dn);
@@ -372,8 +374,10 @@ add_plan(struct cc_cycle *c, enum gw_op op, const struct cc_entry *e,
 	struct cc_plan *p;
 
 	if (c->to_gal.nplan == c->to_gal.plan_cap) {
-		c->to_gal.plan_cap = c->to_gal.plan_cap == 0 ? 64 : c->to_gal.plan_cap * 2;
-		c->to_gal.plan = gw_realloc(c->to_gal.plan, c->to_gal.plan_cap * sizeof(*c->to_gal.plan));
+		c->to_gal.plan_cap = c->to_gal.plan_cap == 0 ? 64 :
+		    c->to_gal.plan_cap * 2;
+		c->to_gal.plan = gw_realloc(c->to_gal.plan,
+		    c->to_gal.plan_cap * sizeof(*c->to_gal.plan));
 	}
 	p = &c->to_gal.plan[c->to_gal.nplan++];
 	p->op = op;
@@ -516,7 +520,8 @@ held_dns(struct cc_cycle *c, struct gw_txn *txn, struct gw_err *err)
 	int rc = 0;
 
 	gw_buf_init(&key, 0);
-	while (rc == 0 && (s = strmap_next(&c->exports.held_users, &i)) != NULL) {
+	while (rc == 0 && (s = strmap_next(&c->exports.held_users,
+	    &i)) != NULL) {
 		gw_buf_reset(&key);
 		gw_buf_printf(&key, "i%c%s", (char)CC_USER, s->key);
 		if ((rc = shadow_get(txn, c->cc->name, key.buf, key.len, &v,
@@ -536,7 +541,7 @@ cc_plan_import(struct cc_cycle *c, struct gw_err *err)
 {
 	struct naming nm;
 	struct gone g;
-	size_t k;
+	size_t k, room;
 	char *key;
 	int rc = -1;
 
@@ -556,9 +561,11 @@ cc_plan_import(struct cc_cycle *c, struct gw_err *err)
 	 * written are never resident, and 100,000 items are not copied
 	 * while the array doubles.
 	 */
-	if (c->to_gal.plan_cap < c->exports.nnative + c->exports.nlists + c->exports.nbboards) {
-		c->to_gal.plan_cap = c->exports.nnative + c->exports.nlists + c->exports.nbboards;
-		c->to_gal.plan = gw_realloc(c->to_gal.plan, c->to_gal.plan_cap * sizeof(*c->to_gal.plan));
+	room = c->exports.nnative + c->exports.nlists + c->exports.nbboards;
+	if (c->to_gal.plan_cap < room) {
+		c->to_gal.plan_cap = room;
+		c->to_gal.plan = gw_realloc(c->to_gal.plan,
+		    c->to_gal.plan_cap * sizeof(*c->to_gal.plan));
 	}
 	for (k = 0; k < c->exports.nnative; k++)
 		if (strchr("LlRr", c->exports.native[k]->locn) != NULL &&

@@ -187,7 +187,8 @@ take_list(struct cc_cycle *c, const struct gw_record *rec, const char *file,
 	if ((seen = seen_at(c->exports.lists, c->exports.nlists, name)) > 0)
 		return fail_why(why, whylen, "the list '%s' is already in "
 		    "this export at line %ld", name, seen);
-	e = entry_new(CC_LIST, '\0', name, c->exports.exporting_po, rec, file, line);
+	e = entry_new(CC_LIST, '\0', name, c->exports.exporting_po, rec, file,
+	    line);
 	for (i = 0; m != NULL && i < m->n; i++) {
 		e->members = gw_grow(e->members, e->nmembers, sizeof(char *));
 		e->members[e->nmembers++] = gw_strdup(m->val[i].ptr);
@@ -210,11 +211,12 @@ take_bboard(struct cc_cycle *c, const struct gw_record *rec, const char *file,
 	    gw_record_attr(rec, "Member") != NULL)
 		return fail_why(why, whylen, "directory or list keywords in a "
 		    "bulletin board");
-	if ((seen = seen_at(c->exports.bboards, c->exports.nbboards, title)) > 0)
+	if ((seen = seen_at(c->exports.bboards, c->exports.nbboards,
+	    title)) > 0)
 		return fail_why(why, whylen, "the bulletin board '%s' is "
 		    "already in this export at line %ld", title, seen);
-	e = entry_new(CC_BBOARD, '\0', title, c->exports.exporting_po, rec, file,
-	    line);
+	e = entry_new(CC_BBOARD, '\0', title, c->exports.exporting_po, rec,
+	    file, line);
 	push(&c->exports.bboards, &c->exports.nbboards, e);
 	return 0;
 }
@@ -260,7 +262,8 @@ read_one(struct cc_cycle *c, const char *base, const char *kind, take_fn take,
 			ccdir_close(&r);
 			return -1;
 		}
-		snprintf(c->exports.exporting_po, sizeof(c->exports.exporting_po), "%s",
+		snprintf(c->exports.exporting_po,
+		    sizeof(c->exports.exporting_po), "%s",
 		    r.postoffice);
 	}
 	for (;;) {

@@ -661,7 +661,8 @@ write_plan(struct view *v)
 	struct gw_apply a = {
 		.connector = v->c->io->name, .container = v->ct,
 		.managed = managed(),
-		.ev_failed = EV_IO_LDAP_FAILED, .ev_not_ours = EV_IO_LDAP_FAILED,
+		.ev_failed = EV_IO_LDAP_FAILED,
+		.ev_not_ours = EV_IO_LDAP_FAILED,
 		/* a rename and what follows it must keep their order */
 		.window = v->renames ? 1 : IO_WINDOW,
 	};

@@ -147,7 +147,8 @@ add_part(struct io_cycle *c, size_t peer, struct io_part *p,
 		b->batch = gw_strdup(h->batch);
 		b->nparts = h->nparts;
 		b->part = gw_calloc(h->nparts, sizeof(*b->part));
-		c->batches = gw_grow(c->batches, c->nbatches, sizeof(*c->batches));
+		c->batches = gw_grow(c->batches, c->nbatches,
+		    sizeof(*c->batches));
 		c->batches[c->nbatches++] = b;
 	} else {
 		const struct gw_mail *m = p->mail;

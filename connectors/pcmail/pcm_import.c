@@ -566,7 +566,8 @@ do_replace(struct pcm_import *im, const struct pcm_txn *t, struct gw_err *err)
 		if (e->alive && !e->notours && in_range(e->key, t->addr))
 			e->marked = 1;
 	}
-	im->replaced = gw_grow(im->replaced, im->nreplaced, sizeof(*im->replaced));
+	im->replaced = gw_grow(im->replaced, im->nreplaced,
+	    sizeof(*im->replaced));
 	im->replaced[im->nreplaced++] = gw_strdup(t->addr);
 	return 0;
 }
@@ -964,7 +965,8 @@ pcm_import_finish(struct pcm_import *im, struct gw_err *err)
 		    (const char *const *)im->c->pc->managed);
 		gw_record_release(&old);
 		if (n > 0) {
-			im->ch[PH_MODIFY] = gw_grow(im->ch[PH_MODIFY], im->nch[PH_MODIFY], sizeof(tmp));
+			im->ch[PH_MODIFY] = gw_grow(im->ch[PH_MODIFY],
+			    im->nch[PH_MODIFY], sizeof(tmp));
 			im->ch[PH_MODIFY][im->nch[PH_MODIFY]++] = tmp;
 		} else
 			gw_change_release(&tmp);

@@ -635,7 +635,8 @@ set_key(struct pcm_header *h, const char *key, const char *v, size_t vlen,
 		else
 			h->count = (long)c;
 	} else {
-		h->unknown = gw_grow(h->unknown, h->nunknown, sizeof(*h->unknown));
+		h->unknown = gw_grow(h->unknown, h->nunknown,
+		    sizeof(*h->unknown));
 		h->unknown[h->nunknown++] = gw_strdup(key);
 	}
 	free(val);

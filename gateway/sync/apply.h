@@ -29,17 +29,17 @@ struct gw_apply {
 	 * add carries, nothing removed.
 	 */
 	const char *const	 *managed;
-	int			  ev_failed;	/* a change the server refused */
-	int			  ev_not_ours;	/* an entry of others in the way */
-	const char		 *subject;	/* events' "subject: ", or NULL */
+	int			  ev_failed;	/* a change refused */
+	int			  ev_not_ours;	/* others' entry in the way */
+	const char		 *subject;	/* "subject: ", or NULL */
 	size_t			  window;	/* writes in flight */
 	/*
 	 * RFC 5805 transactions of this many changes, 0 for none: only
 	 * for adds whose DNs were seen to be free (gal.h).
 	 */
 	size_t			  txn;
-	int			 *ok;	/* out, or NULL: 1 where a change
-					   took effect */
+	/* out, or NULL: 1 where a change took effect */
+	int			 *ok;
 };
 
 /* 0, or -1 when the GAL could not be reached (the rest not tried). */

@@ -34,7 +34,7 @@ void	gw_threshold_conf(const struct conf_section *, struct gw_threshold *);
  */
 struct gw_deletions {
 	size_t		 ndel;		/* deletions the cycle plans */
-	size_t		 total;		/* what the side holds, unless owned_in */
+	size_t		 total;		/* the side holds, unless owned_in */
 	const char	*owned_in;	/* GAL side: count the connector's
 					   entries one level below this DN */
 	int		 event;		/* the connector's event number */

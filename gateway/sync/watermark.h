@@ -52,7 +52,7 @@ int	shadow_iter_from(struct gw_txn *, const char *connector,
 #define GW_SHADOW_FIELDS	4
 struct gw_shadow_value {
 	const unsigned char	*hash;
-	struct gw_value		 field[GW_SHADOW_FIELDS];	/* in the value */
+	struct gw_value		 field[GW_SHADOW_FIELDS]; /* in the value */
 	size_t			 n;
 };
 
