@@ -510,12 +510,8 @@ cycle_release(struct cc_cycle *c)
 	free(c->to_cc.rcpt);
 	strmap_free_values(&c->to_cc.chosen_by_uuid);
 	strmap_free_values(&c->to_cc.name_dn);
-	for (i = 0; i < c->to_cc.ndels; i++)
-		gw_record_release(&c->to_cc.dels[i]);
-	free(c->to_cc.dels);
-	for (i = 0; i < c->to_cc.nadds; i++)
-		gw_record_release(&c->to_cc.adds[i]);
-	free(c->to_cc.adds);
+	gw_records_free(c->to_cc.dels, c->to_cc.ndels);
+	gw_records_free(c->to_cc.adds, c->to_cc.nadds);
 	for (i = 0; i < c->to_gal.nplan; i++)
 		cc_plan_release(&c->to_gal.plan[i]);
 	free(c->to_gal.plan);

@@ -294,16 +294,14 @@ select_and_send(struct io_cycle *c, const struct io_peer *p,
     struct gw_err *err)
 {
 	struct io_entry *ent = NULL;
-	size_t n = 0, i;
+	size_t n = 0;
 	int rc;
 
 	if (io_select(c, since, hdr->full, exclude, &ent, &n, err) == -1)
 		return -1;
 	rc = io_send(c, p, hdr, ent, n, hdr->role == IO_ROLE_MASTER, applied,
 	    err);
-	for (i = 0; i < n; i++)
-		io_entry_release(&ent[i]);
-	free(ent);
+	io_entries_free(ent, n);
 	return rc;
 }
 

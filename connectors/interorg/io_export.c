@@ -621,9 +621,7 @@ done:
 	state_abort(sel.txn);
 	strmap_release(&sel.seen);
 	if (rc == -1) {
-		for (i = 0; i < pk.n; i++)
-			io_entry_release(&pk.ent[i]);
-		free(pk.ent);
+		io_entries_free(pk.ent, pk.n);
 		pk.ent = NULL;
 		pk.n = 0;
 	}

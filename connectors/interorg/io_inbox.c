@@ -347,9 +347,7 @@ io_inbox_release(struct io_cycle *c)
 		free(c->parts[i]);
 	}
 	free(c->parts);
-	for (i = 0; i < c->nmails; i++)
-		gw_mail_release(&c->mails[i]);
-	free(c->mails);
+	gw_mails_free(c->mails, c->nmails);
 	c->batches = NULL;
 	c->parts = NULL;
 	c->mails = NULL;

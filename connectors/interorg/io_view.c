@@ -352,8 +352,6 @@ io_view_release(struct view *v)
 	strmap_release(&v->bydn);
 	strmap_free_values(&v->byx500);
 	strmap_free_values(&v->mail);
-	for (i = 0; i < v->nch; i++)
-		gw_change_release(&v->ch[i]);
-	free(v->ch);
+	gw_changes_free(v->ch, v->nch);
 }
 

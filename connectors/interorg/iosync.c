@@ -65,6 +65,16 @@ io_entry_init(struct io_entry *e)
 }
 
 void
+io_entries_free(struct io_entry *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		io_entry_release(&v[i]);
+	free(v);
+}
+
+void
 io_entry_release(struct io_entry *e)
 {
 	free(e->key);
@@ -86,12 +96,8 @@ io_header_release(struct io_header *h)
 void
 io_msg_release(struct io_msg *m)
 {
-	size_t i;
-
 	io_header_release(&m->hdr);
-	for (i = 0; i < m->nent; i++)
-		io_entry_release(&m->ent[i]);
-	free(m->ent);
+	io_entries_free(m->ent, m->nent);
 	memset(m, 0, sizeof(*m));
 }
 

@@ -98,6 +98,8 @@ struct io_msg {
 
 void	io_entry_init(struct io_entry *);
 void	io_entry_release(struct io_entry *);
+/* Releases each of the n entries of v, then v itself. */
+void	io_entries_free(struct io_entry *v, size_t n);
 void	io_header_release(struct io_header *);
 void	io_msg_release(struct io_msg *);
 const char *io_op_name(enum io_op);

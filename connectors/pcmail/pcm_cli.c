@@ -140,9 +140,9 @@ apply_stages(struct gw_connector *con, struct gw_cycle *cy, void *arg,
 	    pcm_import_threshold(im, err) == -1)
 		goto done;
 	if (cy->dry_run) {
-		printf("# %s: dry run, nothing written\n", con->name);
-		pcm_import_print(im, stdout);
-		rc = 0;
+		fprintf(cy->out, "# %s: dry run, nothing written\n",
+		    con->name);
+		rc = pcm_import_apply(im, err);	/* prints the LDIF */
 		goto done;
 	}
 	if (pcm_import_apply(im, err) == -1 ||

@@ -110,11 +110,8 @@ pcm_import_free(struct pcm_import *im)
 	for (i = 0; i < im->nent; i++)
 		ent_free(im->ent[i]);
 	free(im->ent);
-	for (k = 0; k < PH_COUNT; k++) {
-		for (i = 0; i < im->nch[k]; i++)
-			gw_change_release(&im->ch[k][i]);
-		free(im->ch[k]);
-	}
+	for (k = 0; k < PH_COUNT; k++)
+		gw_changes_free(im->ch[k], im->nch[k]);
 	strmap_release(&im->live);
 	strmap_release(&im->claimed);
 	strmap_release(&im->prompts_unknown);
@@ -993,21 +990,6 @@ pcm_import_threshold(struct pcm_import *im, struct gw_err *err)
 		d.owned_in = im->peer->imp.ldap;
 	return gw_check_deletions(c->cy, c->pc->name, &c->pc->threshold, &d,
 	    err);
-}
-
-void
-pcm_import_print(struct pcm_import *im, FILE *out)
-{
-	struct gw_buf b;
-	size_t k, i;
-
-	gw_buf_init(&b, 0);
-	for (k = 0; k < PH_COUNT; k++)
-		for (i = 0; i < im->nch[k]; i++)
-			gw_change_ldif(&im->ch[k][i], &b);
-	if (b.buf != NULL)
-		fputs(b.buf, out);
-	gw_buf_release(&b);
 }
 
 void

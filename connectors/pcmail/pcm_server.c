@@ -868,7 +868,10 @@ print_dry_run(struct server *sv)
 			continue;
 		fprintf(sv->c.cy->out, "# %s: LDAP changes for requestor %s\n",
 		    sv->c.pc->name, sv->c.pc->peer[i].id);
-		pcm_import_print(q->im, sv->c.cy->out);
+		/* a dry run: the LDIF, nothing written */
+		gw_err_init(&err);
+		if (pcm_import_apply(q->im, &err) == -1)
+			fprintf(sv->c.cy->out, "# %s\n", err.msg);
 		if (q->err138) {
 			fprintf(sv->c.cy->out, "# reply to %s: SrvTx ERROR 138 "
 			    "(S=%llu is no longer in the journal)\n",
@@ -1012,9 +1015,7 @@ server_release(struct server *sv)
 		free(sv->secret[i]);
 	}
 	free(sv->secret);
-	for (i = 0; i < sv->nmail; i++)
-		gw_mail_release(&sv->mail[i]);
-	free(sv->mail);
+	gw_mails_free(sv->mail, sv->nmail);
 	mailbox_close(sv->mb);
 	pcm_cycle_close(&sv->c);
 }

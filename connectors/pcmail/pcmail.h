@@ -275,7 +275,7 @@ int	pcm_import_park_commit(struct pcm_import *, struct gw_txn *,
 	    struct gw_err *);
 /* Deletion threshold on the requestor's imported entries (exit 4). */
 int	pcm_import_threshold(struct pcm_import *, struct gw_err *);
-void	pcm_import_print(struct pcm_import *, FILE *);
+/* The planned changes to the GAL (sync/apply.h); a dry run prints them. */
 int	pcm_import_apply(struct pcm_import *, struct gw_err *);
 void	pcm_import_counts(const struct pcm_import *, size_t *adds,
 	    size_t *mods, size_t *dels);

@@ -23,10 +23,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "conf.h"
 #include "connector.h"
 #include "control.h"
+#include "daemon.h"
 #include "evlog.h"
 #include "metrics.h"
 #include "schedule.h"
@@ -356,7 +356,7 @@ reload(struct daemon *d)
 }
 
 int
-cmd_run(struct cli *cli, int argc, char **argv)
+daemon_run(const char *conf_path)
 {
 	struct daemon d;
 	struct sigaction sa;
@@ -368,13 +368,8 @@ cmd_run(struct cli *cli, int argc, char **argv)
 	char drain[64];
 	int fd, timeout;
 
-	(void)argv;
-	if (argc != 1) {
-		fprintf(stderr, "usage: galgate run\n");
-		return GW_EXIT_USAGE;
-	}
 	memset(&d, 0, sizeof(d));
-	d.conf_path = cli->conf_path;
+	d.conf_path = conf_path;
 	d.listen_fd = -1;
 	gw_err_init(&err);
 	n = readlink("/proc/self/exe", d.self, sizeof(d.self) - 1);

@@ -488,3 +488,23 @@ gw_change_ldif(const struct gw_change *ch, struct gw_buf *b)
 	rc |= gw_buf_addch(b, '\n');
 	return rc == 0 ? 0 : -1;
 }
+
+void
+gw_records_free(struct gw_record *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		gw_record_release(&v[i]);
+	free(v);
+}
+
+void
+gw_changes_free(struct gw_change *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		gw_change_release(&v[i]);
+	free(v);
+}

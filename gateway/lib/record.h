@@ -33,6 +33,8 @@ struct gw_record {
 void	gw_attr_release(struct gw_attr *);
 void	gw_record_init(struct gw_record *);
 void	gw_record_release(struct gw_record *);
+/* Releases each of the n records of v, then v itself. */
+void	gw_records_free(struct gw_record *v, size_t n);
 void	gw_record_free(struct gw_record *);
 void	gw_record_copy(struct gw_record *dst, const struct gw_record *src);
 
@@ -99,6 +101,8 @@ struct gw_change {
 
 void	gw_change_init(struct gw_change *, enum gw_op, const char *dn);
 void	gw_change_release(struct gw_change *);
+/* Releases each of the n changes of v, then v itself. */
+void	gw_changes_free(struct gw_change *v, size_t n);
 /* Adds a modification holding copies of the values. */
 void	gw_change_mod(struct gw_change *, enum gw_modop, const char *name,
 	    const struct gw_value *vals, size_t n);

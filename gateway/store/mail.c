@@ -10,6 +10,16 @@
 #include "util.h"
 
 void
+gw_mails_free(struct gw_mail *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		gw_mail_release(&v[i]);
+	free(v);
+}
+
+void
 gw_mail_release(struct gw_mail *m)
 {
 	free(m->id);

@@ -46,6 +46,8 @@ char	*gw_mail_header(const struct gw_mail *, const char *name);
 /* Parses raw bytes (takes ownership of raw) into m. -1 if not a message. */
 int	gw_mail_parse(struct gw_mail *m, char *raw, size_t len);
 void	gw_mail_release(struct gw_mail *);
+/* Releases each of the n mails of v, then v itself. */
+void	gw_mails_free(struct gw_mail *v, size_t n);
 
 /*
  * The config keys of a mail transport: a connector that talks by mail

@@ -144,9 +144,7 @@ gw_reform(struct gw_cycle *cy, const char *connector, struct gw_err *err)
 		    "this version's form", p.n);
 	rc = form_put(cy, connector, err);
 done:
-	for (i = 0; i < p.n; i++)
-		gw_change_release(&p.ch[i]);
-	free(p.ch);
+	gw_changes_free(p.ch, p.n);
 	free((void *)p.managed);
 	free(filter);
 	return rc;

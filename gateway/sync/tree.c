@@ -16,11 +16,7 @@ tree_plan_init(struct tree_plan *p)
 void
 tree_plan_release(struct tree_plan *p)
 {
-	size_t i;
-
-	for (i = 0; i < p->n; i++)
-		gw_change_release(&p->ch[i]);
-	free(p->ch);
+	gw_changes_free(p->ch, p->n);
 	tree_plan_init(p);
 }
 
