@@ -143,18 +143,20 @@ print_ldif(struct gw_cycle *cy, const struct gw_change *ch, size_t n)
 }
 
 int
-gw_apply(struct gw_cycle *cy, const struct gw_apply *a,
+gw_apply(struct gw_cycle *cy, struct gw_apply *a,
     const struct gw_change *ch, size_t n, struct gw_err *err)
 {
 	struct run r = { cy, a, ch, a->ok, NULL, 0 };
 	size_t i, failed;
 	int rc = -1;
 
-	for (i = 0; a->container != NULL && i < n; i++)
+	for (i = 0; a->container != NULL && !a->container_ready && i < n;
+	    i++)
 		if (ch[i].op == GW_OP_ADD) {
 			if (tree_ensure(cy, a->connector, &a->container->dn,
 			    a->container->ldap, err) == -1)
 				return -1;
+			a->container_ready = 1;
 			break;
 		}
 	if (cy->dry_run) {

@@ -40,10 +40,15 @@ struct gw_apply {
 	size_t			  txn;
 	/* out, or NULL: 1 where a change took effect */
 	int			 *ok;
+	/*
+	 * Set here once the container is there (or, in a dry run, was
+	 * printed): later calls with the same struct do not ask again.
+	 */
+	int			  container_ready;
 };
 
 /* 0, or -1 when the GAL could not be reached (the rest not tried). */
-int	gw_apply(struct gw_cycle *, const struct gw_apply *,
+int	gw_apply(struct gw_cycle *, struct gw_apply *,
 	    const struct gw_change *, size_t n, struct gw_err *);
 
 #endif
